@@ -1,0 +1,181 @@
+"""Answering the child's manual interventions with the approvals the parent already has.
+
+A person who approved the parent deployment (in its own environment, or in the *Approval
+Environment* such as `Prod Approval`) has already said yes. When the child deployment stops at a
+manual intervention that a team of that person is responsible for, the step takes responsibility
+and submits `Proceed`, with a note saying who approved what. It never answers a guided-failure
+interruption (its form asks for `Guidance`, and deciding to retry or ignore a failure is not an
+approval), nor anything an aborted parent interruption was about.
+"""
+
+from collections import namedtuple
+
+from .lookups import pick_by_name, tasks_by_id
+from .selection import phase_index, phases_from_preview
+
+Approver = namedtuple("Approver", "user_id username team_ids")
+Verdict = namedtuple("Verdict", "action approver reason")   # action: approve | skip | tell
+
+
+def is_manual_intervention(interruption):
+    """Manual interventions ask for a `Result`; guided failures ask for `Guidance`."""
+    names = {e.get("Name") for e in (interruption.get("Form") or {}).get("Elements") or ()}
+    if interruption.get("Type") == "GuidedFailure" or "Guidance" in names:
+        return False
+    return interruption.get("Type") == "ManualIntervention" or "Result" in names
+
+
+def decide_interruption(interruption, approvers):
+    """What to do with one pending interruption of the child (pure)."""
+    if not interruption.get("IsPending"):
+        return Verdict("skip", None, "already answered")
+    if not is_manual_intervention(interruption):
+        return Verdict("skip", None, "{0} is a guided-failure prompt; a person must decide it."
+                       .format(interruption.get("Title") or interruption.get("Id")))
+    approver = _responsible_approver(interruption, approvers)
+    if approver is None:
+        return Verdict("tell", None, "No one who approved the parent deployment belongs to a team "
+                       "responsible for \"{0}\"; it waits for a person.".format(
+                           interruption.get("Title") or interruption.get("Id")))
+    if not interruption.get("CanTakeResponsibility", True) and not interruption.get("HasResponsibility"):
+        return Verdict("tell", approver, "The API key's user may not take responsibility for \"{0}\"; "
+                       "add it to one of the responsible teams (or give it the "
+                       "InterruptionViewSubmitResponsible permission) to let the step approve it."
+                       .format(interruption.get("Title") or interruption.get("Id")))
+    return Verdict("approve", approver, "{0} approved the parent deployment and belongs to a "
+                   "responsible team.".format(approver.username))
+
+
+def _responsible_approver(interruption, approvers):
+    teams = set(interruption.get("ResponsibleTeamIds") or ())
+    for approver in approvers:
+        if not teams or teams & set(approver.team_ids):
+            return approver
+    return None
+
+
+def approvals_from(events, interruptions):
+    """(user id, username) of everyone who proceeded a manual intervention of the parent task.
+
+    Submissions are found in the task's events; whether each was a Proceed or an Abort comes from
+    the interruption it was about (its form's `Result`), so an aborted one approves nothing.
+    """
+    proceeded = {i["Id"]: i for i in interruptions
+                 if is_manual_intervention(i) and not i.get("IsPending")
+                 and ((i.get("Form") or {}).get("Values") or {}).get("Result") == "Proceed"}
+    found = {}
+    for event in events:
+        related = set(event.get("RelatedDocumentIds") or ())
+        if related & set(proceeded) and "interruption" in str(event.get("Message", "")).lower():
+            found.setdefault(event.get("UserId"), event.get("Username") or event.get("UserId"))
+    for interruption in proceeded.values():
+        user = interruption.get("ResponsibleUserId")
+        if user and user not in found:
+            found[user] = user
+    return sorted(found.items())
+
+
+def approval_task_id(client, host, settings, approval_environment, approval_tenant_id):
+    """The parent task whose approvals count, or None (with the v29 warning-or-info rule)."""
+    parent = settings.parent
+    if approval_environment["Id"] == parent.environment_id and \
+            (approval_tenant_id or "") in ("", parent.tenant_id):
+        return parent.task_id or None
+    deployments = client.get_all("releases/{0}/deployments".format(parent.release_id))
+    matching = [d for d in deployments if d.get("EnvironmentId") == approval_environment["Id"]
+                and (not approval_tenant_id or not d.get("TenantId")
+                     or d.get("TenantId") == approval_tenant_id)]
+    tasks = tasks_by_id(client, [d.get("TaskId") for d in matching])
+    finished = [t for t in tasks.values() if t.get("IsCompleted") and t.get("FinishedSuccessfully")]
+    if finished:
+        return max(finished, key=lambda t: t.get("StartTime") or "")["Id"]
+    _report_missing_approval(client, host, settings, approval_environment)
+    return None
+
+
+def _report_missing_approval(client, host, settings, approval_environment):
+    """Warn when the approval should already exist (its phase comes first), else just inform."""
+    parent = settings.parent
+    message = ("No successful deployment of the parent release to {0} was found, so no approvals "
+               "are carried over to the child.".format(approval_environment["Name"]))
+    phases = []
+    if parent.channel_id:
+        channel = client.get("channels/{0}".format(parent.channel_id))
+        lifecycle_id = channel.get("LifecycleId") or client.get(
+            "projects/{0}".format(channel.get("ProjectId") or parent.project_id)).get("LifecycleId")
+        phases = phases_from_preview(client.get("lifecycles/{0}/preview".format(lifecycle_id)))
+    approval_at = phase_index(phases, approval_environment["Id"])
+    parent_at = phase_index(phases, parent.environment_id)
+    if approval_at is not None and parent_at is not None and approval_at < parent_at:
+        host.warning(message)
+    else:
+        host.info(message)
+
+
+def load_approvers(client, space_id, task_id):
+    """Approvers of the parent task with their team ids in the child's space."""
+    events = client.get_all("events", params={"regardingAny": task_id, "spaces": space_id,
+                                              "includeSystem": "true"}, system=True)
+    interruptions = client.get_all("interruptions", params={"regarding": task_id})
+    approvers = []
+    for user_id, username in approvals_from(events, interruptions):
+        memberships = client.get("teammembership", params={
+            "userId": user_id, "spaces": space_id, "includeSystem": "true"}, system=True)
+        approvers.append(Approver(user_id, username,
+                                  tuple(m.get("TeamId") for m in memberships or ())))
+    return approvers
+
+
+def resolve_approval_environment(settings, environments):
+    name = settings.approval_environment or settings.parent.environment_name
+    if not name:
+        return None
+    return pick_by_name(environments, name, "Environment", "Approval Environment")
+
+
+class AutoApprover:
+    """Called on each poll while the child has pending interruptions; answers each one once."""
+
+    def __init__(self, client, host, approvers, note):
+        self.client, self.host, self.approvers, self.note = client, host, approvers, note
+        self._done = set()
+
+    def __call__(self, task):
+        if not task.get("HasPendingInterruptions"):
+            return
+        pending = self.client.get_all("interruptions", params={"regarding": task["Id"],
+                                                               "pendingOnly": "true"})
+        for interruption in pending:
+            if interruption["Id"] not in self._done:
+                self._handle(interruption)
+
+    def _handle(self, interruption):
+        verdict = decide_interruption(interruption, self.approvers)
+        if verdict.action == "approve":
+            self._approve(interruption, verdict.approver)
+        elif verdict.action == "tell":
+            self.host.warning(verdict.reason)
+        elif interruption.get("IsPending"):
+            self.host.info(verdict.reason)
+        self._done.add(interruption["Id"])
+
+    def _approve(self, interruption, approver):
+        route = "interruptions/{0}".format(interruption["Id"])
+        if not interruption.get("HasResponsibility"):
+            self.client.put(route + "/responsible")
+        note = self.note.replace("{approver}", approver.username)
+        self.client.post(route + "/submit", body={"Instructions": None, "Notes": note,
+                                                  "Result": "Proceed"})
+        self.host.highlight("Approved \"{0}\" of the child deployment on behalf of {1}.".format(
+            interruption.get("Title") or interruption["Id"], approver.username))
+
+
+def approval_note(settings, approval_environment_name, tenant_name, task_url):
+    """The note submitted with an automatic approval; `{approver}` is filled in per interruption."""
+    parent = settings.parent
+    tenant = " for tenant {0}".format(tenant_name) if tenant_name else ""
+    return ("Approved automatically by the Deploy Child Octopus Deploy Project step: {{approver}} "
+            "approved parent project {0} release {1} in {2}{3} ({4}) and belongs to a team "
+            "responsible for this manual intervention.").format(
+                parent.project_name, parent.release_number, approval_environment_name, tenant,
+                task_url)

@@ -1,0 +1,116 @@
+"""The same step from a terminal: every parameter as a flag or an environment variable.
+
+    python deploy_child_project.py --server-url https://octopus.example.com \\
+        --project-name "Web API" --destination-environment Staging --what-if
+
+A flag wins over its environment variable (`ChildProject.Api.Key` -> `CHILDPROJECT_API_KEY`),
+which wins over the parameter's default. The parent deployment's system variables the step reads
+(`Octopus.Release.Id` and the like) have flags too. Unlike inside Octopus, unknown flags are errors.
+
+Exit codes: 0 the step succeeded (a deliberate skip included), 1 it failed, 2 the command line
+was wrong.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from .host import TerminalHost
+from .parameters import PARAMETERS
+from .runner import run
+
+SYSTEM_FLAGS = (
+    ("Octopus.Web.ServerUri", "octopus-server-uri"), ("Octopus.Space.Id", "parent-space-id"),
+    ("Octopus.Space.Name", "parent-space-name"), ("Octopus.Project.Id", "parent-project-id"),
+    ("Octopus.Project.Name", "parent-project-name"), ("Octopus.Release.Id", "parent-release-id"),
+    ("Octopus.Release.Number", "parent-release-number"),
+    ("Octopus.Release.Channel.Id", "parent-channel-id"),
+    ("Octopus.Environment.Id", "parent-environment-id"),
+    ("Octopus.Environment.Name", "parent-environment-name"),
+    ("Octopus.Deployment.Id", "parent-deployment-id"),
+    ("Octopus.Deployment.Tenant.Id", "parent-tenant-id"),
+    ("Octopus.Deployment.Tenant.Name", "parent-tenant-name"), ("Octopus.Task.Id", "parent-task-id"),
+    ("Octopus.Deployment.SpecificMachines", "specific-machines"),
+    ("Octopus.Deployment.ExcludedMachines", "excluded-machines"),
+    ("Octopus.Deployment.Machines", "deployment-machines"),
+)
+EXIT_CODES = "exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line"
+
+
+def flag_name(row):
+    return "--" + row.field.replace("_", "-")
+
+
+def environment_name(name):
+    """`ChildProject.Api.Key` -> `CHILDPROJECT_API_KEY` (the Library's local-run convention)."""
+    return name.replace(".", "_").upper()
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="deploy_child_project.py", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    for row in PARAMETERS:
+        text = "{0}. {1} [env {2}]".format(row.label, row.help.replace("%", "%%"),
+                                            environment_name(row.name))
+        if row.kind == "yesno":
+            parser.add_argument(flag_name(row), dest=row.name, nargs="?", const="Yes",
+                                metavar="Yes|No", help=text)
+        else:
+            parser.add_argument(flag_name(row), dest=row.name, metavar="VALUE", help=text)
+    group = parser.add_argument_group("the parent deployment (Octopus system variables)")
+    for name, flag in SYSTEM_FLAGS:
+        group.add_argument("--" + flag, dest=name, metavar="VALUE", help=name)
+    parser.add_argument("--json", action="store_true", help="print the outputs as JSON at the end")
+    parser.add_argument("--verbose", action="store_true", help="show the verbose log (each request)")
+    parser.add_argument("--demo", action="store_true",
+                        help="run a promotion against a simulated Octopus on loopback")
+    return parser
+
+
+def collect_variables(args, environ):
+    """Flag, else environment variable, for every parameter and system variable."""
+    variables = {}
+    names = [row.name for row in PARAMETERS] + [name for name, _ in SYSTEM_FLAGS]
+    for name in names:
+        value = getattr(args, name, None)
+        if value is None:
+            value = environ.get(environment_name(name))
+        if value is not None:
+            variables[name] = value
+    return variables
+
+
+def cli_main(argv, environ=None, stream=None):
+    """Run the step from a terminal; return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.demo:
+        return run_demo()
+    host = TerminalHost(collect_variables(args, os.environ if environ is None else environ),
+                        show_verbose=args.verbose, stream=stream)
+    code = run(host)
+    print_outputs(host, args.json, stream or sys.stdout)
+    return code
+
+
+def print_outputs(host, as_json, stream):
+    if as_json:
+        print(json.dumps(host.outputs, indent=2, sort_keys=True), file=stream)
+        return
+    if host.outputs:
+        print("\nOutputs:", file=stream)
+        for name in sorted(host.outputs):
+            value = host.outputs[name].replace("\n", "\n    ")
+            print("  {0} = {1}".format(name, value), file=stream)
+
+
+def run_demo():
+    """The demo needs the simulator from the repository; the bundled template has no demo."""
+    try:
+        from child_deploy_demo import main as demo_main
+    except ImportError:
+        print("The demo runs from a checkout of the repository: python deploy_child_project.py "
+              "--demo", file=sys.stderr)
+        return 2
+    return demo_main()

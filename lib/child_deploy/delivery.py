@@ -1,0 +1,266 @@
+"""From a chosen release to a finished child deployment.
+
+Decide whether to deploy (already there? targets match?), write the release notes, build the
+deployment (prompted variables, guided failure, schedule, skipped steps), stop here for What If,
+create it once, then wait for it while answering its manual interventions.
+"""
+
+import os
+
+from .approvals import (AutoApprover, approval_note, approval_task_id, load_approvers,
+                        resolve_approval_environment)
+from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
+from .deployment import cancel_task, create_once, deployment_request, skip_action_ids
+from .errors import DeploymentFailedError, DeploymentTimeoutError, StepCancelledError
+from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
+from .outcome import Outcome, not_deployed, publish
+from .release_notes import artifact_name, build_release_notes, write_artifact
+from .selection import release_movement
+from .targets import choose_targets, requested_machines
+from .waiting import LogFollower, PersonNotice, cancellation_signals, wait_for_task
+
+MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade": "an upgrade",
+                 "downgrade": "a downgrade"}
+
+
+def deliver(client, host, clock, settings, target, release, current):
+    """Everything after the release is chosen; returns the published Outcome."""
+    version, current_version = release["Version"], current["Version"] if current else ""
+    explain_release(client, host, target, release, current_version)
+    preview = deployment_preview(client, release["Id"], target.destination["Id"], target.tenant_id)
+    notes = release_notes_for(client, target, release, preview)
+    skip = decide_redeploy(settings.deployment_mode, release["Id"], current and current["Id"],
+                           version, target.destination["Name"])
+    targets = choose_targets(requested_machines(settings, client), preview,
+                             settings.ignore_machine_mismatch, target.project["Name"])
+    for outcome, verdict in (("AlreadyDeployed", skip), ("MachineMismatch", targets)):
+        if verdict.skip:
+            host.highlight(verdict.reason)
+            return publish(host, not_deployed(outcome, verdict.reason, version, current_version))
+    host.info(targets.reason)
+    if settings.save_release_notes:
+        save_notes(host, clock, target, version, notes)
+    request = build_request(host, settings, target, release, preview, targets.machine_ids)
+    refresh_variable_snapshot(client, host, settings, release)
+    base = Outcome("Deployed", "", release_version=version, release_notes=notes,
+                   child_release_to_deploy=True, current_release=current_version)
+    if settings.what_if:
+        return what_if(host, base, request, target)
+    return run_deployment(client, host, clock, settings, target, request, base)
+
+
+def explain_release(client, host, target, release, current_version):
+    """Say where the chosen release has been and what it means for the destination."""
+    deployments = client.get("releases/{0}/deployments".format(release["Id"]),
+                             params={"take": 100}).get("Items") or []
+    places = []
+    for deployment in deployments:
+        name = target.names.get(deployment.get("EnvironmentId"))
+        if name and name not in places:
+            places.append(name)
+    host.highlight("Release {0} of {1} has been deployed to {2}.".format(
+        release["Version"], target.project["Name"], ", ".join(places) or "no environment yet"))
+    movement = release_movement(release["Version"], current_version)
+    host.info("{0} runs {1} now: deploying {2} is {3}.".format(
+        target.destination["Name"], current_version or "no release", release["Version"],
+        MOVEMENT_TEXT[movement]))
+
+
+def release_notes_for(client, target, release, preview):
+    template = None
+    if not release.get("BuildInformation") and release.get("ProjectDeploymentProcessSnapshotId"):
+        template = client.get("deploymentprocesses/{0}/template".format(
+            release["ProjectDeploymentProcessSnapshotId"]),
+            params={"channel": target.channel["Id"], "releaseId": release["Id"]})
+    return build_release_notes(release, preview, template)
+
+
+def save_notes(host, clock, target, version, notes):
+    name = artifact_name(target.project["Name"], version, target.destination["Name"], clock.now())
+    path = write_artifact(os.getcwd(), name, notes)
+    host.artifact(path, name)
+
+
+def build_request(host, settings, target, release, preview, machine_ids):
+    """The deployment to create: prompted values, guided failure, skipped steps, schedule."""
+    form_values, unused = match_prompted_variables(preview.get("Form"), settings.prompted_variables)
+    for name in unused:
+        host.warning('The child does not prompt for "{0}"; that line of "Child Project Prompted '
+                     'Variables" is ignored.'.format(name))
+    guided_failure, reason = decide_guided_failure(target.project, target.destination)
+    host.verbose(reason)
+    skipped = skip_action_ids(preview, settings.skip_steps)
+    if settings.queue_time is not None:
+        host.highlight(settings.queue_reason)
+    return deployment_request(release, target.destination, target.tenant_id, settings,
+                              machine_ids, form_values, guided_failure, skipped)
+
+
+def refresh_variable_snapshot(client, host, settings, release):
+    """Refresh the release's variables only when asked and only when they changed (as v29)."""
+    if not settings.refresh_variable_snapshot:
+        return
+    template = deployment_template(client, release["Id"])
+    if not (template.get("IsVariableSetModified") or template.get("IsLibraryVariableSetModified")):
+        host.info("The child's variables have not changed since release {0} was created; the "
+                  "snapshot is kept.".format(release["Version"]))
+        return
+    if settings.what_if:
+        host.highlight("The child's variables changed since release {0} was created; What If: the "
+                       "snapshot would be refreshed.".format(release["Version"]))
+        return
+    client.post("releases/{0}/snapshot-variables".format(release["Id"]), idempotent=True)
+    host.highlight("The child's variables changed since release {0} was created; its variable "
+                   "snapshot was refreshed.".format(release["Version"]))
+
+
+def what_if(host, base, request, target):
+    shown = dict(request, FormValues={k: "(set)" for k in request.get("FormValues") or {}})
+    host.verbose("What If: the step would POST this deployment: {0}".format(shown))
+    reason = "What If: {0} {1} would be deployed to {2}.".format(
+        target.project["Name"], base.release_version, target.destination["Name"])
+    host.highlight(reason)
+    return publish(host, base.with_(outcome="WhatIf", reason=reason))
+
+
+def run_deployment(client, host, clock, settings, target, request, base):
+    """Create (or attach to) the deployment, then follow it unless told not to."""
+    created = create_once(client, host.verbose, request)
+    if created.reason:
+        host.highlight(created.reason)
+    deployment = created.deployment
+    started = clock.monotonic()
+    outcome = base.with_(deployment_id=deployment["Id"], task_id=deployment.get("TaskId", ""),
+                         deployment_url=deployment_url(client, target, base.release_version,
+                                                       deployment["Id"]))
+    host.highlight("Child deployment: [{0}]({1})".format(deployment["Id"], outcome.deployment_url))
+    if settings.queue_time is not None:
+        return publish(host, outcome.with_(outcome="Scheduled", reason=settings.queue_reason))
+    if not settings.wait_for_finish:
+        return publish(host, outcome.with_(outcome="Started", reason="The child deployment was "
+                                           "started; \"Wait for finish\" is No."))
+    follow = Follow(client, host, clock, settings, target, outcome)
+    return follow.until_done(started + settings.timeout_seconds, created.created_here)
+
+
+def deployment_url(client, target, version, deployment_id):
+    return "{0}/app#/{1}/projects/{2}/deployments/releases/{3}/deployments/{4}".format(
+        client.server_url, target.space_id, target.project.get("Slug") or target.project["Id"],
+        version, deployment_id)
+
+
+def task_url(client, space_id, task_id):
+    return "{0}/app#/{1}/tasks/{2}".format(client.server_url, space_id, task_id)
+
+
+class Follow:
+    """Waiting for one child deployment: progress, log lines, interruptions, the end."""
+
+    def __init__(self, client, host, clock, settings, target, outcome):
+        self.client, self.host, self.clock = client, host, clock
+        self.settings, self.target, self.outcome = settings, target, outcome
+        self.describe = "{0} {1} in {2}".format(target.project["Name"], outcome.release_version,
+                                                 target.destination["Name"])
+        self.started = clock.monotonic()
+        self.logs = LogFollower(client, host, outcome.task_id) if settings.enhanced_logging else None
+        self.interruptions = None
+
+    def until_done(self, deadline, created_here):
+        self.host.info("Waiting for {0} (up to {1} s).".format(self.describe,
+                                                               self.settings.timeout_seconds))
+        with cancellation_signals():
+            try:
+                waited = wait_for_task(self.task, self.clock, deadline, self.on_poll)
+            except StepCancelledError as cancelled:
+                return self.cancelled(cancelled, created_here)
+        if self.logs:
+            self.logs()
+        if waited.timed_out:
+            return self.timed_out(waited.task)
+        return self.finished(waited.task)
+
+    def task(self):
+        return self.client.get("tasks/{0}".format(self.outcome.task_id))
+
+    def on_poll(self, task):
+        elapsed = self.clock.monotonic() - self.started
+        percent = min(99, int(100 * elapsed / max(1, self.settings.timeout_seconds)))
+        self.host.progress(percent, "{0}: {1} ({2:.0f} s)".format(
+            self.describe, task.get("State"), elapsed))
+        if self.logs:
+            self.logs()
+        if task.get("HasPendingInterruptions"):
+            self.interruption_handler()(task)
+
+    def interruption_handler(self):
+        """Built on first need, so a child without interventions costs no approval requests."""
+        if self.interruptions is None:
+            self.interruptions = (make_auto_approver(self.client, self.host, self.settings,
+                                                     self.target)
+                                  if self.settings.auto_approve
+                                  else PersonNotice(self.host, self.clock, self.describe))
+        return self.interruptions
+
+    def finished(self, task):
+        state = task.get("State")
+        url = task_url(self.client, self.target.space_id, self.outcome.task_id)
+        if state == "Success":
+            reason = "{0} deployed successfully.".format(self.describe)
+            self.host.highlight(reason)
+            return publish(self.host, self.outcome.with_(reason=reason))
+        reason = "The child deployment of {0} ended {1}{2}. See {3}".format(
+            self.describe, state, ": " + task["ErrorMessage"] if task.get("ErrorMessage") else "",
+            url)
+        publish(self.host, self.outcome.with_(outcome=state or "Failed", reason=reason))
+        raise DeploymentFailedError(reason, state)
+
+    def timed_out(self, task):
+        cancel = self.settings.cancel_on_timeout
+        if cancel:
+            cancel_task(self.client, self.outcome.task_id)
+        reason = ("The child deployment of {0} was still {1} after {2} s, so it was {3}. Increase "
+                  "\"Wait for Deployment\" or follow it at {4}").format(
+            self.describe, task.get("State"), self.settings.timeout_seconds,
+            "cancelled" if cancel else "left running (\"Cancel child on timeout\" is No)",
+            task_url(self.client, self.target.space_id, self.outcome.task_id))
+        publish(self.host, self.outcome.with_(outcome="TimedOut", reason=reason))
+        raise DeploymentTimeoutError(reason)
+
+    def cancelled(self, cancelled, created_here):
+        if created_here:
+            cancel_task(self.client, self.outcome.task_id)
+        reason = "{0} The child deployment of {1} was {2}.".format(
+            cancelled, self.describe, "cancelled too" if created_here else
+            "not created by this step and is left running")
+        publish(self.host, self.outcome.with_(outcome="Canceled", reason=reason))
+        raise StepCancelledError(reason)
+
+
+def make_auto_approver(client, host, settings, target):
+    """An AutoApprover loaded with the parent's approvers (or one with none, said once)."""
+    parent = settings.parent
+    parent_client = client.in_space(parent.space_id or client.space_id)
+    environments = target.environments
+    if parent_client.space_id != client.space_id:
+        environments = all_environments(parent_client)
+    environment = resolve_approval_environment(settings, environments)
+    tenant = approval_tenant(parent_client, settings, target)
+    task_id = environment and approval_task_id(parent_client, host, settings, environment,
+                                               tenant and tenant["Id"])
+    approvers = load_approvers(parent_client, client.space_id, task_id) if task_id else []
+    host.info("Approvers carried over from the parent: {0}.".format(
+        ", ".join(a.username for a in approvers) or "none"))
+    note = approval_note(settings, environment["Name"] if environment else "",
+                         tenant["Name"] if tenant else "",
+                         task_url(client, parent.space_id or client.space_id, task_id or ""))
+    return AutoApprover(client, host, approvers, note)
+
+
+def approval_tenant(client, settings, target):
+    """The parent tenant whose approvals count: the deployment's own unless another is named."""
+    if target.tenant is None:
+        return None
+    name = settings.approval_tenant
+    if not name or name.lower() == target.tenant["Name"].lower():
+        return target.tenant
+    return find_tenant(client, name, label="Approval Tenant")

@@ -1,0 +1,110 @@
+"""Creating the child deployment exactly once.
+
+Before creating, the step looks for a queued or executing deployment of the same release to the
+same environment and tenant (a second run of the parent, a retried step) and waits for that one
+instead. The create call is a POST and is never repeated blind: when its answer is lost, the
+step lists the release's deployments again and adopts the one the lost call made, if any.
+"""
+
+from collections import namedtuple
+from datetime import datetime, timezone
+
+from .errors import ConfigurationError, OctopusApiError
+from .lookups import tasks_by_id
+
+ACTIVE_STATES = ("Queued", "Executing")
+Created = namedtuple("Created", "deployment created_here reason")
+
+
+def deployment_request(release, destination, tenant_id, settings, machine_ids, form_values,
+                       guided_failure, skip_action_ids):
+    """The body of POST /deployments (field names as Octopus defines them)."""
+    body = {
+        "ReleaseId": release["Id"], "EnvironmentId": destination["Id"], "TenantId": tenant_id,
+        "SpecificMachineIds": list(machine_ids), "ExcludedMachineIds": [],
+        "SkipActions": list(skip_action_ids), "ForcePackageDownload": settings.force_package_download,
+        "ForcePackageRedeployment": False, "UseGuidedFailure": guided_failure,
+        "FormValues": dict(form_values), "QueueTime": None, "QueueTimeExpiry": None,
+    }
+    if settings.queue_time is not None:
+        expiry = settings.queue_time.timestamp() + settings.schedule_expiry_minutes * 60
+        body["QueueTime"] = _iso(settings.queue_time.timestamp())
+        body["QueueTimeExpiry"] = _iso(expiry)
+    return body
+
+
+def skip_action_ids(preview, step_names):
+    """Action ids for the step names to skip; unknown or unskippable names are an error."""
+    steps = (preview or {}).get("StepsToExecute") or ()
+    by_name = {str(s.get("ActionName", "")).strip().lower(): s for s in steps}
+    ids, problems = [], []
+    for name in step_names:
+        step = by_name.get(name.strip().lower())
+        if step is None:
+            problems.append('"Steps to skip" names "{0}", which is not a step of the child '
+                            'deployment (its steps: {1}).'.format(
+                                name, ", ".join(s.get("ActionName", "") for s in steps) or "none"))
+        elif step.get("CanBeSkipped") is False:
+            problems.append('"Steps to skip" names "{0}", which the child project marks as '
+                            'required; it cannot be skipped.'.format(name))
+        else:
+            ids.append(step.get("ActionId"))
+    if problems:
+        raise ConfigurationError(problems)
+    return ids
+
+
+def release_deployments(client, release_id):
+    """The release's deployments, newest first (one page: active ones are always recent)."""
+    return client.get("releases/{0}/deployments".format(release_id), params={"take": 100}).get(
+        "Items") or []
+
+
+def active_deployment(client, listed, request):
+    """A queued or executing deployment of the same release, environment and tenant, if any."""
+    same = [d for d in listed if _same_target(d, request)]
+    if not same:
+        return None
+    tasks = tasks_by_id(client, [d.get("TaskId") for d in same])
+    for deployment in same:
+        if tasks.get(deployment.get("TaskId"), {}).get("State") in ACTIVE_STATES:
+            return deployment
+    return None
+
+
+def create_once(client, log, request):
+    """Attach to an active deployment of the same thing, or create one; never create two."""
+    listed = release_deployments(client, request["ReleaseId"])
+    existing = active_deployment(client, listed, request)
+    if existing is not None:
+        return Created(existing, False, "Deployment {0} of the same release to the same "
+                       "environment is already {1}; waiting for it instead of creating another."
+                       .format(existing["Id"], "queued or running"))
+    known = {d["Id"] for d in listed}
+    try:
+        return Created(client.post("deployments", body=request), True, "")
+    except OctopusApiError as error:
+        if error.status is not None and not error.retryable:
+            raise
+        log("The answer to the create call was lost ({0}); checking whether Octopus created the "
+            "deployment before trying again.".format(str(error).splitlines()[0]))
+    made = [d for d in release_deployments(client, request["ReleaseId"])
+            if d["Id"] not in known and _same_target(d, request)]
+    if made:
+        return Created(made[0], True, "Octopus had created deployment {0}; using it.".format(
+            made[0]["Id"]))
+    return Created(client.post("deployments", body=request), True, "")
+
+
+def cancel_task(client, task_id):
+    """Ask Octopus to cancel the child's task (safe to repeat)."""
+    return client.post("tasks/{0}/cancel".format(task_id), idempotent=True)
+
+
+def _same_target(deployment, request):
+    return (deployment.get("EnvironmentId") == request["EnvironmentId"]
+            and (deployment.get("TenantId") or None) == (request.get("TenantId") or None))
+
+
+def _iso(timestamp):
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")

@@ -1,0 +1,111 @@
+"""The step, as the story an Octopus user would tell it.
+
+Find the child project, its channel and lifecycle; work out where its releases come from; choose
+the release; decide whether to deploy it and to which targets; write the release notes; deploy it
+once; wait for it while approving its manual interventions; publish what happened.
+"""
+
+from collections import namedtuple
+
+from .choosing import ReleaseSearch, choose_release
+from .decisions import decide_tenant, tenant_in_sources
+from .delivery import deliver
+from .errors import NoReleaseError
+from .lookups import (all_environments, find_project, find_tenant, lifecycle_preview, pick_by_name,
+                      resolve_channel, resolve_space)
+from .outcome import Finished, nothing_to_deploy, publish
+from .selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
+
+Target = namedtuple("Target", "space_id project channel destination plan tenant tenant_id names "
+                              "environments")
+
+
+def deploy_child(settings, client, host, clock):
+    """Run the whole step; return the Outcome (outputs are published on every path)."""
+    host.info(summary(settings))
+    if same_source_and_destination(settings):
+        return publish(host, nothing_to_deploy("SourceIsDestination", (
+            "Promote needs a source environment other than the destination ({0}); choose "
+            "Redeploy to deploy the release {0} already has.").format(settings.destination_environment)))
+    client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
+    try:
+        target = resolve_target(client, host, settings)
+        current, release = find_release(client, host, settings, target)
+        return deliver(client, host, clock, settings, target, release, current)
+    except Finished as finished:
+        return finished.outcome
+
+
+def summary(settings):
+    return ("Deploying child project {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
+        settings.project_name, settings.destination_environment, settings.deployment_mode,
+        settings.release_pattern or "(newest that qualifies)",
+        settings.channel_name or "(default)",
+        ", tenant " + settings.tenant_name if settings.tenant_name else ""))
+
+
+def same_source_and_destination(settings):
+    return (settings.deployment_mode == PROMOTE and settings.source_environment
+            and settings.source_environment.lower() == settings.destination_environment.lower())
+
+
+def resolve_target(client, host, settings):
+    """Project, environments, tenant, channel and lifecycle; or the Outcome of a tenant skip."""
+    project = find_project(client, settings.project_name)
+    environments = all_environments(client)
+    destination = pick_by_name(environments, settings.destination_environment, "Environment",
+                               "Destination Environment Name")
+    source = settings.source_environment and pick_by_name(
+        environments, settings.source_environment, "Environment", "Source Environment Name")
+    tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
+    tenancy = decide_tenant(project, tenant, destination)
+    host.info(tenancy.reason)
+    if tenancy.skip:
+        raise Finished(publish(host, nothing_to_deploy("TenantNotAssigned", tenancy.reason)))
+    channel = resolve_channel(client, project, settings.channel_name)
+    names = {e["Id"]: e["Name"] for e in environments}
+    plan = source_plan(client, settings, project, channel, destination, source, names)
+    host.info(plan.reason)
+    return Target(client.space_id, project, channel, destination, plan, tenancy.tenant,
+                  tenancy.tenant and tenancy.tenant["Id"], names, environments)
+
+
+def source_plan(client, settings, project, channel, destination, source, names):
+    phases = phases_from_preview(lifecycle_preview(client, channel, project))
+    try:
+        return choose_source_environments(phases, destination["Id"], source and source["Id"],
+                                          settings.deployment_mode, names)
+    except LifecycleError:
+        raise NoReleaseError("{0} is not in the lifecycle of channel {1} of {2}, so no release of "
+                             "it can be deployed there. Check \"Destination Environment Name\"."
+                             .format(destination["Name"], channel["Name"], project["Name"]))
+
+
+def find_release(client, host, settings, target):
+    """The release to deploy and what the destination runs now; handles 'no release' per v29."""
+    search = ReleaseSearch(client, host.verbose, target)
+    tenant_filter = target.tenant_id if (settings.deployment_mode != PROMOTE or tenant_in_sources(
+        target.tenant, target.project["Id"], target.plan.environment_ids)) else None
+    current, choice = choose_release(search, settings.deployment_mode, settings.release_pattern,
+                                     tenant_filter)
+    if choice.release is None:
+        no_release(host, settings, target, current)
+    host.highlight(choice.reason)
+    return current, choice.release
+
+
+def no_release(host, settings, target, current):
+    """Error, Warning or Skip, as *When no release qualifies* says; publishes the v29 outputs."""
+    message = "No release was found in {0}{1} that can be deployed to {2}.".format(
+        ", ".join(target.names.get(e, e) for e in target.plan.environment_ids),
+        " matching " + settings.release_pattern if settings.release_pattern else "",
+        target.destination["Name"])
+    outcome = publish(host, nothing_to_deploy("NoRelease", message, _version(current)))
+    if settings.not_found_handling == "Error":
+        raise NoReleaseError(message + ' ("When no release qualifies" is Error.)')
+    (host.warning if settings.not_found_handling == "Warning" else host.info)(message)
+    raise Finished(outcome)
+
+
+def _version(release):
+    return release["Version"] if release else ""

@@ -1,0 +1,195 @@
+"""The only code that talks to whatever runs the step.
+
+Three hosts share one small vocabulary (variable, info, verbose, highlight, warning, wait,
+progress, set_output, artifact, fail):
+
+- `OctopusHost` wraps the functions Calamari injects into the script's globals and hides their
+  quirks: `get_octopusvariable` raised KeyError before Calamari 25.5.11, `updateprogress` crashes
+  without a message, `set_octopusvariable` crashes on anything but `str`.
+- `TerminalHost` prints plain text for a person (or CI job) running the step from a shell.
+- `RecordingHost` remembers every call, for tests.
+
+Every host scrubs registered secrets (the API key) from every message and neutralises
+`##octopus` in text that came from elsewhere, so a child's log line cannot set our variables.
+"""
+
+import sys
+
+SERVICE_MESSAGE_MARK = "##octopus"
+
+
+def to_host_str(value):
+    """Octopus variables are strings; booleans keep the .NET spelling the v29 template used."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+class Host:
+    """Shared behaviour: secret scrubbing and the level helpers built on `_emit`."""
+
+    def __init__(self):
+        self._secrets = []
+
+    def add_secret(self, secret):
+        """Never show `secret` again, whatever message it ends up in."""
+        if secret and len(secret) >= 4 and secret not in self._secrets:
+            self._secrets.append(secret)
+
+    def scrub(self, text):
+        text = to_host_str(text)
+        for secret in self._secrets:
+            text = text.replace(secret, "********")
+        return text.replace(SERVICE_MESSAGE_MARK, "# #octopus")
+
+    def info(self, message):
+        self._emit("info", self.scrub(message))
+
+    def verbose(self, message):
+        self._emit("verbose", self.scrub(message))
+
+    def highlight(self, message):
+        self._emit("highlight", self.scrub(message))
+
+    def warning(self, message):
+        self._emit("warning", self.scrub(message))
+
+    def wait(self, message):
+        self._emit("wait", self.scrub(message))
+
+    def _emit(self, level, message):
+        raise NotImplementedError
+
+
+class OctopusHost(Host):
+    """Calamari's script globals, as received by the script's namespace."""
+
+    def __init__(self, namespace):
+        super().__init__()
+        self._ns = namespace
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            # Windows workers write the pipe in the ANSI code page; never crash on a name.
+            reconfigure(errors="replace")
+
+    @classmethod
+    def detect(cls, namespace):
+        """Return an OctopusHost when the namespace holds Calamari's functions, else None."""
+        if callable(namespace.get("get_octopusvariable")):
+            return cls(namespace)
+        return None
+
+    def variable(self, name):
+        try:
+            value = self._ns["get_octopusvariable"](name)
+        except KeyError:
+            return ""
+        return to_host_str(value)
+
+    def _emit(self, level, message):
+        printer = {"verbose": "printverbose", "highlight": "printhighlight",
+                   "warning": "printwarning", "wait": "printwait"}.get(level)
+        function = self._ns.get(printer) if printer else None
+        if function is None:
+            print(message, flush=True)
+        else:
+            function(message)
+            sys.stdout.flush()
+
+    def progress(self, percent, message):
+        self._ns["updateprogress"](int(max(0, min(100, percent))), self.scrub(message) or " ")
+
+    def set_output(self, name, value, sensitive=False):
+        self._ns["set_octopusvariable"](name, self.scrub(value), sensitive)
+
+    def artifact(self, path, name):
+        self._ns["createartifact"](path, name)
+
+    def fail(self, message):
+        """Log the failure as an error line, then end through Calamari's `failstep`.
+
+        `failstep` sets the step's result message and exits; the error line keeps the reason
+        in the task log itself. stderr is not used: Octopus may fail steps that write to it.
+        """
+        text = self.scrub(message)
+        print(SERVICE_MESSAGE_MARK + "[stdout-error]\n" + text + "\n" + SERVICE_MESSAGE_MARK
+              + "[stdout-default]", flush=True)
+        failstep = self._ns.get("failstep")
+        if callable(failstep):
+            failstep(text)
+
+
+class TerminalHost(Host):
+    """Plain text for a shell; outputs are collected and printed by the caller."""
+
+    PREFIX = {"info": "", "verbose": "  . ", "highlight": "", "warning": "WARNING: ", "wait": ""}
+
+    def __init__(self, variables, show_verbose=False, stream=None):
+        super().__init__()
+        self._variables = dict(variables)
+        self.show_verbose = show_verbose
+        self.stream = stream or sys.stdout
+        self.outputs = {}
+        self.artifacts = []
+        self.failure = None
+
+    def variable(self, name):
+        return to_host_str(self._variables.get(name, ""))
+
+    def _emit(self, level, message):
+        if level == "verbose" and not self.show_verbose:
+            return
+        print(self.PREFIX[level] + message, file=self.stream, flush=True)
+
+    def progress(self, percent, message):
+        self.verbose("[{0:3d}%] {1}".format(int(percent), message))
+
+    def set_output(self, name, value, sensitive=False):
+        self.outputs[name] = "********" if sensitive else self.scrub(value)
+
+    def artifact(self, path, name):
+        self.artifacts.append((path, name))
+        self.info("Artifact {0} saved at {1}".format(name, path))
+
+    def fail(self, message):
+        self.failure = self.scrub(message)
+        print("ERROR: " + self.failure, file=sys.stderr, flush=True)
+
+
+class RecordingHost(Host):
+    """Remembers everything, for tests; `fail` records instead of exiting."""
+
+    def __init__(self, variables=None):
+        super().__init__()
+        self._variables = dict(variables or {})
+        self.messages = []
+        self.outputs = {}
+        self.artifacts = []
+        self.progress_reports = []
+        self.failure = None
+        self.variable_reads = []
+
+    def variable(self, name):
+        self.variable_reads.append(name)
+        return to_host_str(self._variables.get(name, ""))
+
+    def _emit(self, level, message):
+        self.messages.append((level, message))
+
+    def text(self, level=None):
+        """All messages (of one level, if given) joined with newlines."""
+        return "\n".join(m for lvl, m in self.messages if level in (None, lvl))
+
+    def progress(self, percent, message):
+        self.progress_reports.append((int(percent), self.scrub(message)))
+
+    def set_output(self, name, value, sensitive=False):
+        self.outputs[name] = self.scrub(value)
+
+    def artifact(self, path, name):
+        self.artifacts.append((path, name))
+
+    def fail(self, message):
+        self.failure = self.scrub(message)

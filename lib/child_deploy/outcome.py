@@ -1,0 +1,77 @@
+"""How a run ended, and the output variables that say so.
+
+The v29 outputs keep their exact strings (`N/A`, `No release found`, `Release already deployed to
+destination environment.`, `True`/`False`), so approval instructions written for the PowerShell
+template keep working. The `Child*` outputs are new, and are set on every path.
+"""
+
+from dataclasses import dataclass, replace
+
+NOT_APPLICABLE = "N/A"
+NO_RELEASE_NOTES = "No release found"
+ALREADY_DEPLOYED_NOTES = "Release already deployed to destination environment."
+
+SUCCESSFUL_OUTCOMES = ("Deployed", "Scheduled", "Started", "WhatIf", "AlreadyDeployed",
+                       "NoRelease", "MachineMismatch", "TenantNotAssigned", "SourceIsDestination")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a run publishes; `outcome` is one word, `reason` one sentence."""
+
+    outcome: str
+    reason: str
+    release_version: str = NOT_APPLICABLE
+    release_notes: str = NO_RELEASE_NOTES
+    child_release_to_deploy: bool = False
+    current_release: str = ""
+    deployment_id: str = ""
+    task_id: str = ""
+    deployment_url: str = ""
+
+    @property
+    def succeeded(self):
+        return self.outcome in SUCCESSFUL_OUTCOMES
+
+    def with_(self, **changes):
+        return replace(self, **changes)
+
+    def outputs(self):
+        """Output variable name -> string value."""
+        return {
+            "ReleaseToPromote": self.release_version or NOT_APPLICABLE,
+            "ReleaseNotes": self.release_notes,
+            "ChildReleaseToDeploy": "True" if self.child_release_to_deploy else "False",
+            "ChildCurrentRelease": self.current_release,
+            "ChildOutcome": self.outcome,
+            "ChildOutcomeReason": self.reason,
+            "ChildDeploymentId": self.deployment_id,
+            "ChildServerTaskId": self.task_id,
+            "ChildDeploymentUrl": self.deployment_url,
+        }
+
+
+def nothing_to_deploy(outcome, reason, current_release=""):
+    """No release was chosen: the v29 'N/A' outputs."""
+    return Outcome(outcome, reason, current_release=current_release)
+
+
+def not_deployed(outcome, reason, version, current_release=""):
+    """A release was chosen but is not deployed: v29 reports it with the 'already deployed' text."""
+    return Outcome(outcome, reason, release_version=version, release_notes=ALREADY_DEPLOYED_NOTES,
+                   current_release=current_release)
+
+
+def publish(host, outcome):
+    """Set every output variable (always strings) and return the outcome."""
+    for name, value in outcome.outputs().items():
+        host.set_output(name, value)
+    return outcome
+
+
+class Finished(Exception):
+    """Ends the story early with an Outcome already published; a skip, not an error."""
+
+    def __init__(self, outcome):
+        super().__init__(outcome.reason)
+        self.outcome = outcome

@@ -1,0 +1,59 @@
+"""When to try a request again, and how long to wait first (pure; no I/O).
+
+Only idempotent calls are retried: a GET asked twice changes nothing, but a POST that created a
+deployment and lost its answer must never be sent blind again (flow.py looks first).
+"""
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with jitter, bounded by attempts and by the step's time budget."""
+
+    attempts: int = 6           # tries in all, the first one included
+    base_seconds: float = 0.5
+    cap_seconds: float = 15.0
+    maintenance_attempts: int = 40   # a maintenance window lasts minutes, not seconds
+
+
+def backoff_seconds(policy, attempt, retry_after=None, rand=random.random):
+    """Seconds to wait before retry number `attempt` (1-based).
+
+    The server's Retry-After wins when it gives one; otherwise the delay doubles from
+    `base_seconds` up to `cap_seconds`, and a random half of it is dropped so that many steps
+    retrying together (a whole release orchestration) do not hit the server in lockstep.
+    """
+    if retry_after is not None and retry_after >= 0:
+        return min(float(retry_after), policy.cap_seconds * 4)
+    ceiling = min(policy.cap_seconds, policy.base_seconds * (2 ** (attempt - 1)))
+    return ceiling * (0.5 + rand() / 2)
+
+
+def should_retry(policy, error, attempt, idempotent, remaining_seconds, delay):
+    """Whether to try again after `error` on try number `attempt`, and why not if not."""
+    if not idempotent:
+        return False, "the request changes data and is never repeated blindly"
+    if not getattr(error, "retryable", False) and not is_maintenance(error):
+        return False, "the answer will not change on a retry"
+    limit = policy.maintenance_attempts if is_maintenance(error) else policy.attempts
+    if attempt >= limit:
+        return False, "gave up after {0} tries".format(attempt)
+    if remaining_seconds is not None and delay > remaining_seconds:
+        return False, "the step's time budget is spent"
+    return True, ""
+
+
+def is_maintenance(error):
+    """Octopus in maintenance mode refuses work for a while; it is worth waiting for."""
+    text = getattr(error, "error_message", "") or ""
+    return "maintenance" in text.lower()
+
+
+def parse_retry_after(value):
+    """Seconds from a Retry-After header given in seconds; HTTP dates are ignored (rare here)."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,68 @@
+"""The one place where a run ends: success, a StepError, or a bug.
+
+Everything the step does happens inside `run`. A StepError becomes the step's failure message;
+any other exception is a bug in the template, so its traceback goes to the verbose log and the
+user gets a short message asking for a report.
+"""
+
+import tempfile
+import traceback
+
+from .clock import SystemClock
+from .dependencies import ensure_dependencies
+from .errors import StepError
+from .flow import deploy_child
+from .octopus_client import OctopusClient
+from .settings import parse_settings
+
+BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
+               "Deploy Project template; please report it with the verbose log of this step.")
+API_KEY_PARAMETER = "ChildProject.Api.Key"
+
+
+def run(host, clock=None, session=None, install=None):
+    """Run the step on `host`; return the process exit code (0 success, 1 failure)."""
+    host.add_secret(host.variable(API_KEY_PARAMETER).strip())
+    clock = clock or SystemClock()
+    try:
+        ensure_dependencies(host, install=install)
+        settings = parse_settings(host.variable)
+        client = make_client(settings, host, clock, session)
+        outcome = deploy_child(settings, client, host, clock)
+        return 0 if outcome.succeeded else 1
+    except StepError as error:
+        host.fail(str(error))
+        return 1
+    except Exception:  # noqa: BLE001 - the single catch-all, by design
+        host.verbose(traceback.format_exc())
+        host.fail(BUG_MESSAGE)
+        return 1
+
+
+def make_client(settings, host, clock, session=None):
+    """An OctopusClient that logs each call at verbose level and retries within the time budget."""
+    budget = settings.timeout_seconds + 600
+    return OctopusClient(settings.server_url, settings.api_key, session=session,
+                         log=host.verbose, clock=clock, verify=tls_verify(settings),
+                         deadline=clock.monotonic() + budget)
+
+
+def tls_verify(settings):
+    """What to pass as `verify`: True (system bundle, REQUESTS_CA_BUNDLE) or a bundle with the PEM.
+
+    The PEM is added to certifi's bundle rather than replacing it, so a proxy with a public
+    certificate keeps working. Verification is never switched off.
+    """
+    if not settings.trusted_certificate:
+        return True
+    try:
+        import certifi
+        public = open(certifi.where(), encoding="utf-8").read()
+    except (ImportError, OSError):
+        public = ""
+    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="octopus-ca-", delete=False,
+                                         encoding="utf-8")
+    with handle:
+        handle.write(public + "\n" + settings.trusted_certificate + "\n")
+    return handle.name
+

@@ -1,0 +1,110 @@
+"""Waiting for the child deployment: polling that adapts, a deadline that counts queue time.
+
+Polling starts at about a second, so a short child is noticed at once, and backs off to five
+seconds, so a long one costs no more requests than v29's fixed five. The deadline starts when
+the deployment was created (or attached to), not when it started running, so a child stuck in
+the queue still times out. Time comes from an injected clock; tests never sleep.
+"""
+
+import signal
+from collections import namedtuple
+from contextlib import contextmanager
+
+from .errors import StepCancelledError
+
+FIRST_POLL_SECONDS = 1.0
+MAX_POLL_SECONDS = 5.0
+POLL_GROWTH = 1.5
+LOUD_EVERY_SECONDS = 50.0
+Waited = namedtuple("Waited", "task timed_out")
+
+
+def next_poll_interval(previous):
+    """1 s, 1.5 s, 2.25 s ... up to 5 s."""
+    return FIRST_POLL_SECONDS if previous is None else min(MAX_POLL_SECONDS, previous * POLL_GROWTH)
+
+
+def wait_for_task(get_task, clock, deadline, on_poll=None):
+    """Poll until the task completes or `deadline` (a monotonic instant) passes.
+
+    `on_poll(task, elapsed)` runs after every poll of an unfinished task: progress, log lines and
+    interruptions hang off it. Returns Waited(last task, timed_out).
+    """
+    interval = None
+    while True:
+        task = get_task()
+        if task.get("IsCompleted"):
+            return Waited(task, False)
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            return Waited(task, True)
+        if on_poll is not None:
+            on_poll(task)
+        interval = next_poll_interval(interval)
+        clock.sleep(min(interval, remaining))
+
+
+class PersonNotice:
+    """Says a child waits for a person: loudly every ~50 s, quietly in between."""
+
+    def __init__(self, host, clock, describe):
+        self.host, self.clock, self.describe = host, clock, describe
+        self._last_loud = None
+
+    def __call__(self, task):
+        now = self.clock.monotonic()
+        message = ("{0} is waiting for a person to answer its manual intervention or guided "
+                   "failure; auto-approval is off. It will time out unless someone responds."
+                   .format(self.describe))
+        if self._last_loud is None or now - self._last_loud >= LOUD_EVERY_SECONDS:
+            self._last_loud = now
+            self.host.warning(message)
+        else:
+            self.host.verbose(message)
+
+
+class LogFollower:
+    """Copies only the child's new log lines, grouped under their step and target."""
+
+    def __init__(self, client, host, task_id):
+        self.client, self.host, self.task_id = client, host, task_id
+        self._printed = {}
+
+    def __call__(self, task=None):
+        details = self.client.get("tasks/{0}/details".format(self.task_id),
+                                  params={"verbose": "false"})
+        for root in details.get("ActivityLogs") or ():
+            self._walk(root, [])
+
+    def _walk(self, node, path):
+        elements = node.get("LogElements") or ()
+        key = node.get("Id") or "/".join(path + [node.get("Name", "")])
+        new = elements[self._printed.get(key, 0):]
+        if new:
+            if path:
+                self.host.info("+- " + " / ".join(path[1:] + [node.get("Name", "")]))
+            for element in new:
+                self.host.info("|  " + str(element.get("MessageText", "")))
+        self._printed[key] = len(elements)
+        for child in node.get("Children") or ():
+            self._walk(child, path + [node.get("Name", "")])
+
+
+@contextmanager
+def cancellation_signals():
+    """Turn SIGTERM and SIGINT into StepCancelledError while waiting (main thread only)."""
+    def stop(signum, _frame):
+        raise StepCancelledError("The step was cancelled (signal {0}) while waiting.".format(signum))
+
+    previous = {}
+    for name in ("SIGTERM", "SIGINT"):
+        number = getattr(signal, name, None)
+        try:
+            previous[number] = signal.signal(number, stop)
+        except (ValueError, TypeError, OSError):
+            pass   # not the main thread, or a platform without it: nothing to restore
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

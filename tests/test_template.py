@@ -1,0 +1,98 @@
+"""step_template.json: built deterministically, up to date, and passing every Library rule."""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+
+import build_template
+from child_deploy.parameters import PARAMETERS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RAW = open(os.path.join(ROOT, "step_template.json"), "rb").read()
+TEMPLATE = json.loads(RAW.decode("utf-8"))
+BODY = TEMPLATE["Properties"]["Octopus.Action.Script.ScriptBody"]
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def test_committed_file_is_what_the_sources_build():
+    assert build_template.render().encode("utf-8") == RAW
+
+
+def test_build_is_byte_identical_twice():
+    assert build_template.render() == build_template.render()
+
+
+def test_check_mode_passes_on_the_committed_file():
+    done = subprocess.run([sys.executable, "build_template.py", "--check"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert done.returncode == 0, done.stdout
+
+
+def test_library_rule_strict_json_utf8_without_bom_two_space_indent_trailing_newline():
+    assert not RAW.startswith(b"\xef\xbb\xbf")
+    assert RAW.endswith(b"}\n")
+    assert RAW.decode("utf-8") == json.dumps(TEMPLATE, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_library_rule_identity_fields():
+    assert GUID.match(TEMPLATE["Id"]) and TEMPLATE["Id"] not in (
+        "00000000-0000-0000-0000-000000000000", "abcdef00-ab00-cd00-ef00-000000abcdef",
+        "0dac2fe6-91d5-4c05-bdfb-1b97adf1e12e")                  # never the v29 Id
+    assert 0 < len(TEMPLATE["Name"]) <= 200 and " - " in TEMPLATE["Name"]
+    assert isinstance(TEMPLATE["Version"], int) and TEMPLATE["Version"] >= 1
+    assert TEMPLATE["LastModifiedBy"] and TEMPLATE["$Meta"]["ExportedAt"]
+    assert TEMPLATE["$Meta"]["Type"] == "ActionTemplate" and TEMPLATE["$Meta"]["OctopusVersion"]
+
+
+def test_library_rule_script_properties():
+    assert TEMPLATE["ActionType"] == TEMPLATE["StepPackageId"] == "Octopus.Script"
+    assert TEMPLATE["CommunityActionTemplateId"] is None and TEMPLATE["Packages"] == []
+    assert TEMPLATE["Category"] == "octopus"
+    props = TEMPLATE["Properties"]
+    assert props["Octopus.Action.Script.ScriptSource"] == "Inline"
+    assert props["Octopus.Action.Script.Syntax"] == "Python"
+    assert "Python 3.8" in TEMPLATE["Description"] and "requests" in TEMPLATE["Description"]
+
+
+def test_library_rule_parameters():
+    parameters = TEMPLATE["Parameters"]
+    assert [p["Name"] for p in parameters] == [row.name for row in PARAMETERS]
+    ids = [p["Id"] for p in parameters]
+    assert len(set(ids)) == len(ids) and all(GUID.match(i) for i in ids)
+    for p in parameters:
+        assert set(p) == {"Id", "Name", "Label", "HelpText", "DefaultValue", "DisplaySettings"}
+        assert not p["Name"].startswith("$")
+        assert p["DefaultValue"] is None or isinstance(p["DefaultValue"], str)
+        display = p["DisplaySettings"]
+        if display["Octopus.ControlType"] == "Select":
+            assert all("|" in line for line in display["Octopus.SelectOptions"].split("\n"))
+
+
+def test_body_is_readable_safe_and_python_38():
+    assert BODY.startswith("# Deploy Child Octopus Deploy Project")
+    assert "GENERATED" in BODY.splitlines()[1]
+    assert "#" + "{" not in BODY
+    ast.parse(BODY, feature_version=(3, 8))
+    assert not re.search(r"[A-Za-z0-9+/]{200,}", BODY)            # no base64 blobs
+
+
+def test_body_defines_no_calamari_names():
+    defined = build_template.defined_names(BODY)
+    assert not defined & build_template.CALAMARI_NAMES
+
+
+def test_every_package_module_is_bundled():
+    package = os.path.join(ROOT, "lib", "child_deploy")
+    modules = {name[:-3] for name in os.listdir(package) if name.endswith(".py")} - {"__init__"}
+    assert modules == set(build_template.MODULES)
+
+
+def test_pure_modules_import_no_third_party_code_at_module_level():
+    for name in build_template.MODULES:
+        tree = ast.parse(open(build_template.module_path(name)).read())
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                assert not {a.name.split(".")[0] for a in node.names} & {"requests", "dateutil"}

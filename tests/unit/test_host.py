@@ -1,0 +1,73 @@
+"""The host adapter over fake Calamari globals, in today's and in the pre-2023 shape."""
+
+from child_deploy.host import OctopusHost, RecordingHost, TerminalHost
+
+
+def calamari(variables, raises=False):
+    calls = []
+
+    def get(name):
+        return variables[name] if raises else variables.get(name, "")
+
+    namespace = {
+        "get_octopusvariable": get,
+        "set_octopusvariable": lambda n, v, s=False: calls.append(("set", n, v, s)),
+        "updateprogress": lambda p, m=None: calls.append(("progress", p, m.encode() and m)),
+        "printverbose": lambda m: calls.append(("verbose", m)),
+        "printwarning": lambda m: calls.append(("warning", m)),
+        "printhighlight": lambda m: calls.append(("highlight", m)),
+        "createartifact": lambda p, n=None: calls.append(("artifact", p, n)),
+        "failstep": lambda m=None: calls.append(("fail", m)),
+    }
+    return namespace, calls
+
+
+def test_missing_variable_is_empty_even_when_old_calamari_raises():
+    namespace, _ = calamari({"A": "1"}, raises=True)
+    host = OctopusHost(namespace)
+    assert host.variable("A") == "1" and host.variable("Missing") == ""
+
+
+def test_outputs_are_always_strings_and_progress_always_has_a_message():
+    namespace, calls = calamari({})
+    host = OctopusHost(namespace)
+    host.set_output("ChildReleaseToDeploy", True)
+    host.set_output("Count", 5)
+    host.progress(150, "")
+    assert ("set", "ChildReleaseToDeploy", "True", False) in calls
+    assert ("set", "Count", "5", False) in calls
+    assert calls[-1][0] == "progress" and calls[-1][1] == 100 and calls[-1][2]
+
+
+def test_secrets_are_scrubbed_and_service_messages_neutralised():
+    namespace, calls = calamari({})
+    host = OctopusHost(namespace)
+    host.add_secret("API-SECRET123")
+    host.warning("key API-SECRET123 and ##octopus[setVariable name='x' value='y']")
+    text = calls[-1][1]
+    assert "API-SECRET123" not in text and "##octopus[" not in text
+
+
+def test_fail_logs_an_error_line_and_calls_failstep(capsys):
+    namespace, calls = calamari({})
+    OctopusHost(namespace).fail("It broke")
+    assert calls[-1] == ("fail", "It broke")
+    assert "##octopus[stdout-error]\nIt broke" in capsys.readouterr().out
+
+
+def test_detect_needs_calamari_functions():
+    assert OctopusHost.detect({}) is None
+    assert OctopusHost.detect(calamari({})[0]) is not None
+
+
+def test_recording_and_terminal_hosts(capsys):
+    recording = RecordingHost({"A": "x"})
+    recording.info("hello")
+    recording.fail("nope")
+    assert recording.variable("A") == "x" and recording.failure == "nope"
+    terminal = TerminalHost({"A": "y"}, show_verbose=False)
+    terminal.verbose("hidden")
+    terminal.warning("careful")
+    terminal.set_output("X", False)
+    assert terminal.outputs == {"X": "False"}
+    assert "WARNING: careful" in capsys.readouterr().out
