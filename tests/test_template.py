@@ -96,3 +96,11 @@ def test_pure_modules_import_no_third_party_code_at_module_level():
         for node in tree.body:
             if isinstance(node, ast.Import):
                 assert not {a.name.split(".")[0] for a in node.names} & {"requests", "dateutil"}
+
+
+def test_readme_parameter_table_is_generated_from_the_settings_table():
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    assert build_template.parameter_table() in readme
+    assert readme == build_template.readme_with_table(readme)
+    for row in PARAMETERS:
+        assert "`{0}`".format(row.name) in readme

@@ -2,7 +2,8 @@
 
 Builder inputs (`Phase`, `ProcessStep`, `PromptedVariable`, `TaskScript`, `InterruptionPlan`,
 `Approval`, `BuildInformation`, `WorkItem`, `Commit`) are what scenarios write; the other classes
-are the stored documents that `render.py` turns into the JSON the real server sends.
+are the stored documents that `render.py` turns into the JSON the real server sends. Stored
+documents compare and hash by identity, so they can key dicts (`projects={project: [...]}`).
 """
 
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class Approval:
 # -- stored documents -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Space:
     id: str
     name: str
@@ -119,7 +120,7 @@ class Space:
     description: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class Environment:
     id: str
     name: str
@@ -130,7 +131,7 @@ class Environment:
     slug: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class StoredPhase:
     id: str
     name: str
@@ -145,7 +146,7 @@ class StoredPhase:
         return self.automatic_ids + [e for e in self.optional_ids if e not in self.automatic_ids]
 
 
-@dataclass
+@dataclass(eq=False)
 class Lifecycle:
     id: str
     name: str
@@ -155,7 +156,7 @@ class Lifecycle:
     description: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class Project:
     id: str
     name: str
@@ -181,7 +182,7 @@ class Project:
         return "variableset-" + self.id
 
 
-@dataclass
+@dataclass(eq=False)
 class Channel:
     id: str
     name: str
@@ -192,7 +193,7 @@ class Channel:
     description: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class Tenant:
     id: str
     name: str
@@ -202,7 +203,7 @@ class Tenant:
     is_disabled: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Machine:
     id: str
     name: str
@@ -218,7 +219,7 @@ class Machine:
         return "TenantedOrUntenanted" if self.tenant_ids else "Untenanted"
 
 
-@dataclass
+@dataclass(eq=False)
 class Release:
     id: str
     space_id: str
@@ -235,7 +236,7 @@ class Release:
     last_modified_on: object = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Deployment:
     id: str
     space_id: str
@@ -264,7 +265,7 @@ class Deployment:
     machine_ids: list = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Interruption:
     id: str
     space_id: str
@@ -281,7 +282,7 @@ class Interruption:
     values: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class Event:
     id: str
     space_id: Optional[str]
@@ -295,7 +296,7 @@ class Event:
     number: int = 0
 
 
-@dataclass
+@dataclass(eq=False)
 class Team:
     id: str
     name: str
@@ -304,7 +305,7 @@ class Team:
     description: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class User:
     id: str
     username: str

@@ -61,15 +61,30 @@ def project(p):
         "IsVersionControlled": False, "PersistenceSettings": {"Type": "Database"},
         "ProjectConnectivityPolicy": {"SkipMachineBehavior": "None", "TargetRoles": [],
                                       "AllowDeploymentsToNoTargets": False, "ExcludeUnhealthyTargets": False},
-        "Links": {
-            "Self": base, "Variables": base + "/variables",
-            "Releases": base + "/releases{/version}{?skip,take,searchByVersion}",
-            "Channels": base + "/channels{/id}{?skip,take,partialName}",
-            "Progression": base + "/progression{?releaseHistoryCount}",
-            "DeploymentProcess": base + "/deploymentprocesses",
-            "DeploymentSettings": base + "/deploymentsettings", "Web": "/app#/%s/projects/%s" % (p.space_id, p.id),
-            "Summary": base + "/summary",
-        },
+        "Links": _project_links(p, base),
+    }
+
+
+def _project_links(p, base):
+    space = "/api/" + p.space_id
+    return {
+        "Self": base, "Variables": base + "/variables",
+        "Releases": base + "/releases{/version}{?skip,take,searchByVersion}",
+        "Channels": base + "/channels{/id}{?skip,take,partialName}",
+        "Triggers": base + "/triggers{?skip,take,partialName,triggerActionType,triggerActionCategory,runbooks}",
+        "ScheduledTriggers": base + "/triggers/scheduled{?skip,take,partialName,ids}",
+        "OrderChannels": base + "/channels/order", "Progression": base + "/progression{?releaseHistoryCount}",
+        "RunbookTaskRunDashboardItemsTemplate": space + "/progression/runbooks/taskRuns{?skip,take,ids,"
+        "projectIds,runbookIds,environmentIds,tenantIds,taskIds}",
+        "DeploymentProcess": base + "/deploymentprocesses", "DeploymentSettings": base + "/deploymentsettings",
+        "Web": "/app#/%s/projects/%s" % (p.space_id, p.id), "Logo": base + "/logo?cb=cogs-%%232F93E0-%s" % VERSION,
+        "Metadata": base + "/metadata", "Runbooks": base + "/runbooks{?skip,take,partialName}",
+        "RunbookSnapshots": base + "/runbookSnapshots{/name}{?skip,take,searchByName}",
+        "Summary": base + "/summary", "GitConnectionTest": base + "/git/connectivity-test",
+        "InsightsMetrics": base + "/insights/metrics{?channelId,environmentId,tenantId,tenantFilter,timeRange,"
+        "granularity,timeZone}",
+        "GitCompatibilityReport": base + "/git/compatibility-report", "ConvertToGit": base + "/git/convert",
+        "ConvertToVcs": base + "/git/convert",
     }
 
 

@@ -325,6 +325,23 @@ class World(DeployMixin):
         return sorted(out, key=lambda m: m.name.lower())
 
 
+def _locked(method):
+    """Builder calls take the world lock, so a test may build while the server answers."""
+    def call(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+    call.__name__, call.__doc__ = method.__name__, method.__doc__
+    return call
+
+
+def _lock_builders(cls):
+    for klass in cls.__mro__:
+        for name, value in list(vars(klass).items()):
+            if callable(value) and name.startswith(("add_", "set_", "modify_", "join_", "snapshot_")):
+                setattr(cls, name, _locked(value))
+    return cls
+
+
 def created_key(deployment):
     return (deployment.created, _number(deployment.id))
 
@@ -353,4 +370,5 @@ class _DefaultStep:
 
 
 _DEFAULT_STEP = _DefaultStep()
+_lock_builders(World)
 __all__ = ["World", "Approval", "DEFAULT_API_KEY", "timedelta"]

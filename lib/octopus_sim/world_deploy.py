@@ -76,8 +76,11 @@ class DeployMixin:
     # -- deployments ------------------------------------------------------------------------------
     def add_deployment(self, release, environment, tenant=None, state="Success", created=None,
                        completed=None, approvals=None, duration_seconds=60.0, error_message="",
-                       script=None, deployed_by=None):
-        """A deployment from history: finished in `state`, or live if Queued/Executing."""
+                       script=None, deployed_by=None, events=True):
+        """A deployment from history: finished in `state`, or live if Queued/Executing.
+
+        `events=False` skips the audit events (the history generator uses it to stay fast).
+        """
         deployment = self.new_deployment(release, environment, tenant, created or self.clock.now(),
                                          deployed_by=deployed_by)
         task = self.tasks_by_id[deployment.task_id]
@@ -87,9 +90,20 @@ class DeployMixin:
             return deployment
         completed = completed or deployment.created + timedelta(seconds=duration_seconds)
         engine.finish_static(task, state, deployment.created, completed, error_message)
+        if events:
+            self._history_events(deployment, task, deployed_by)
         for approval in approvals or []:
             self._add_approval(task, approval)
         return deployment
+
+    def _history_events(self, deployment, task, user):
+        refs = self._deployment_refs(deployment)
+        self.write_event("DeploymentQueued", "%s queued for %s" % (deployment.name, task.description), refs,
+                         deployment.created, user, deployment.space_id)
+        self.task_started(task)
+        category = "DeploymentSucceeded" if task.state == "Success" else "DeploymentFailed"
+        self.write_event(category, "%s %s for %s" % (deployment.name, _verb(task.state), task.description),
+                         refs, task.completed_time, None, task.space_id)
 
     def new_deployment(self, release, environment, tenant=None, created=None, deployed_by=None, **fields):
         """Store a deployment and its queued task, and index both."""
@@ -125,6 +139,8 @@ class DeployMixin:
         task.queue_time = deployment.queue_time or deployment.created
         task.queue_time_expiry = deployment.queue_time_expiry
         task.not_before = max(task.queue_time, deployment.created) + timedelta(seconds=script.queue_seconds)
+        steps = self.steps_to_execute(self.get(deployment.project_id), deployment)
+        deployment.machine_ids = sorted({m.id for s in steps if not s["skipped"] for m in s["machines"]})
         self.active_tasks.append(task)
         self.write_event("DeploymentQueued", "%s queued for %s" % (deployment.name, task.description),
                          self._deployment_refs(deployment), deployment.created, user, deployment.space_id)

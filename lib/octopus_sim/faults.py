@@ -1,0 +1,112 @@
+"""Fault and load controls: latency, transient 5xx, dropped connections, maintenance mode.
+
+Thread-safe; the server asks these controls about every API request (never about `/__sim`).
+Transient faults look like a proxy in front of Octopus (an HTML body, no Octopus error JSON);
+maintenance mode answers with an Octopus-style JSON error (wording UNCONFIRMED).
+"""
+
+import random
+import threading
+from datetime import timedelta
+
+MAINTENANCE_MESSAGE = ("The Octopus Server is currently in maintenance mode and cannot process this "
+                       "request. Please try again later.")
+
+
+class _Rule:
+    def __init__(self, count, methods, path_contains, **extra):
+        self.count = count
+        self.methods = tuple(m.upper() for m in methods) if methods else None
+        self.path_contains = path_contains.lower() if path_contains else None
+        self.__dict__.update(extra)
+
+    def applies(self, method, path):
+        if self.methods is not None and method not in self.methods:
+            return False
+        return self.path_contains is None or self.path_contains in path.lower()
+
+
+class Faults:
+    """What goes wrong, and when. Counts are consumed as matching requests arrive."""
+
+    def __init__(self, clock):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.latency_ms = 0
+        self.clear()
+
+    def clear(self):
+        """Remove every fault (latency included)."""
+        with self._lock:
+            self.latency_ms = 0
+            self._next = []
+            self._rate = None
+            self._drops = []
+            self._maintenance = None
+
+    def fail_next(self, count=1, status=503, methods=("GET",), path_contains=None, retry_after=None):
+        """The next `count` matching requests fail with `status` (methods=None: any method)."""
+        with self._lock:
+            self._next.append(_Rule(count, methods, path_contains, status=status, retry_after=retry_after))
+
+    def fail_rate(self, rate, seed=None, statuses=(502, 503, 504), methods=("GET",), path_contains=None,
+                  retry_after=None):
+        """Fail a fraction of matching requests at random (seeded: repeatable); rate 0 turns it off."""
+        with self._lock:
+            self._rate = None if not rate else _Rule(
+                None, methods, path_contains, rate=float(rate), random=random.Random(seed),
+                statuses=tuple(statuses), retry_after=retry_after)
+
+    def drop_connection(self, count=1, methods=("POST",), path_contains="/deployments", after_apply=True):
+        """Close the socket without answering; with after_apply the change is made first."""
+        with self._lock:
+            self._drops.append(_Rule(count, methods, path_contains, after_apply=after_apply))
+
+    def maintenance(self, seconds, retry_after=None, methods=None):
+        """Answer 503 for `seconds` of simulated time (methods=None: every method)."""
+        with self._lock:
+            until = self._clock.now() + timedelta(seconds=seconds)
+            self._maintenance = _Rule(None, methods, None, until=until, retry_after=retry_after)
+
+    def end_maintenance(self):
+        with self._lock:
+            self._maintenance = None
+
+    # -- asked by the server ----------------------------------------------------------------------
+    def latency_seconds(self):
+        return max(0.0, float(self.latency_ms or 0)) / 1000.0
+
+    def transient(self, method, path):
+        """(status, retry_after) for a transient failure of this request, or None."""
+        with self._lock:
+            for rule in self._next:
+                if rule.count > 0 and rule.applies(method, path):
+                    rule.count -= 1
+                    return rule.status, rule.retry_after
+            self._next = [r for r in self._next if r.count > 0]
+            rate = self._rate
+            if rate is not None and rate.applies(method, path) and rate.random.random() < rate.rate:
+                return rate.random.choice(rate.statuses), rate.retry_after
+        return None
+
+    def maintenance_for(self, method):
+        """The Retry-After value (or "") while maintenance applies to `method`, else None."""
+        with self._lock:
+            rule = self._maintenance
+            if rule is None:
+                return None
+            if self._clock.now() >= rule.until:
+                self._maintenance = None
+                return None
+            if not rule.applies(method, ""):
+                return None
+            return rule.retry_after if rule.retry_after is not None else ""
+
+    def drop(self, method, path):
+        """None, "before" (drop without applying) or "after" (apply, then drop)."""
+        with self._lock:
+            for rule in self._drops:
+                if rule.count > 0 and rule.applies(method, path):
+                    rule.count -= 1
+                    return "after" if rule.after_apply else "before"
+        return None
