@@ -86,9 +86,9 @@ class ReleaseSearch:
             return False
         verdict = can_promote(deployment_template(self.client, release["Id"]),
                               self.target.destination["Id"], self.target.tenant_id)
-        self.log("Release {0} {1}; {2}: {3} {4}.".format(
+        self.log("Release {0} {1}; {2}: {3}{4}.".format(
             release.get("Version"), where, self.target.destination["Name"], verdict.reason,
-            "" if verdict.value else "(next)"))
+            "" if verdict.value else "; next"))
         return verdict.value
 
     def _why(self, mode, candidate):
