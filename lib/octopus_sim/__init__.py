@@ -5,7 +5,7 @@ Octopus REST API contract, keeps state (spaces, projects, lifecycles, releases, 
 tasks, interruptions, events) and runs server tasks on a clock a test controls. See README.md.
 """
 
-from .clock import ManualClock, RealClock
+from .clock import ManualClock, RealClock, StepClock
 from .faults import Faults
 from .model import (Approval, BuildInformation, Commit, InterruptionPlan, Phase, ProcessStep, PromptedVariable,
                     TaskScript, WorkItem)
@@ -14,7 +14,7 @@ from .server import RequestRecord, Simulator
 from .world import DEFAULT_API_KEY, World
 
 __all__ = [
-    "Simulator", "ManualClock", "RealClock", "load_sample_suite", "SampleSuite", "World", "Faults",
+    "Simulator", "ManualClock", "RealClock", "StepClock", "load_sample_suite", "SampleSuite", "World", "Faults",
     "Phase", "ProcessStep", "PromptedVariable", "TaskScript", "InterruptionPlan", "Approval",
     "BuildInformation", "WorkItem", "Commit", "RequestRecord", "DEFAULT_API_KEY",
 ]

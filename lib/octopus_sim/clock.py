@@ -64,6 +64,31 @@ class RealClock:
         return self.now().timestamp()
 
 
+class StepClock:
+    """A step's clock (monotonic / sleep / now) that runs on a simulator clock.
+
+    For running the step in the same process as the simulator: sleeping advances the simulated
+    clock instead of blocking, so child tasks progress exactly as far as the step waited.
+    `sleeps` records every sleep the step asked for.
+    """
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.sleeps = []
+        self._origin = clock.epoch()
+
+    def monotonic(self):
+        return 10000.0 + self.clock.epoch() - self._origin
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        if seconds > 0:
+            self.clock.advance(seconds)
+
+    def now(self):
+        return self.clock.now()
+
+
 def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
