@@ -69,6 +69,7 @@ class LogFollower:
     def __init__(self, client, host, task_id):
         self.client, self.host, self.task_id = client, host, task_id
         self._printed = {}
+        self._heading = None
 
     def __call__(self, task=None):
         details = self.client.get("tasks/{0}/details".format(self.task_id),
@@ -81,13 +82,18 @@ class LogFollower:
         key = node.get("Id") or "/".join(path + [node.get("Name", "")])
         new = elements[self._printed.get(key, 0):]
         if new:
-            if path:
-                self.host.info("+- " + " / ".join(path[1:] + [node.get("Name", "")]))
+            self._heading_for(path and " / ".join(path[1:] + [node.get("Name", "")]))
             for element in new:
                 self.host.info("|  " + str(element.get("MessageText", "")))
         self._printed[key] = len(elements)
         for child in node.get("Children") or ():
             self._walk(child, path + [node.get("Name", "")])
+
+    def _heading_for(self, heading):
+        """Name the step and target once per run of lines from it (the root's lines have none)."""
+        if heading and heading != self._heading:
+            self.host.info("+- " + heading)
+        self._heading = heading
 
 
 @contextmanager
