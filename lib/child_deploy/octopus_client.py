@@ -14,16 +14,20 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from .clock import SystemClock
 from .errors import NotFoundError, OctopusApiError, OctopusUnreachableError
-from .retrying import RetryPolicy, backoff_seconds, parse_retry_after, should_retry
+from .retrying import (RetryPolicy, backoff_seconds, is_maintenance, parse_retry_after,
+                       should_retry)
 
 PAGE_SIZE = 200
 MAX_REDIRECTS = 5
 TIMEOUT = (10.0, 60.0)          # connect, read (seconds)
+PERMISSIONS = ("Project Viewer, Environment Viewer and Deployment Creator on the child project "
+               "and its environments (and, for auto-approval, the right to take responsibility "
+               "for and submit interruptions)")
 STATUS_HINTS = {
-    401: "Check \"Octopus API Key\": the key is missing, mistyped, expired or revoked.",
-    403: ("The API key's user lacks a permission this needs. Give it a team with Project Viewer, "
-          "Environment Viewer and Deployment Creator on the child project (and the right to take "
-          "responsibility for and submit interruptions, for auto-approval)."),
+    401: ("Check \"Octopus API Key\": the key is missing, mistyped, expired or revoked. Its user "
+          "needs " + PERMISSIONS + "."),
+    403: ("The user of \"Octopus API Key\" lacks a permission this needs. Give it a team with "
+          + PERMISSIONS + "."),
     404: "Check the names and ids the step was given, and \"Octopus Base Url\".",
 }
 
@@ -32,6 +36,12 @@ def load_requests():
     """Import requests late, after dependencies.py has had the chance to install it."""
     import requests
     return requests
+
+
+class UntrustedCertificateError(OctopusUnreachableError):
+    """TLS verification failed. Not retried: the certificate will be the same next time."""
+
+    retryable = False
 
 
 class OctopusClient:
@@ -103,13 +113,14 @@ class OctopusClient:
         if idempotent is None:
             idempotent = method == "GET"
         url = self.url_for(route, params, system)
-        attempt = 0
+        failures = {True: 0, False: 0}      # maintenance answers and other failures, apart
         while True:
-            attempt += 1
             try:
                 return self._send(method, url, body)
             except OctopusApiError as error:
-                self._wait_before_retry(error, attempt, idempotent, method, url)
+                kind = is_maintenance(error)
+                failures[kind] += 1
+                self._wait_before_retry(error, failures[kind], idempotent, method, url)
 
     def url_for(self, route, params=None, system=False):
         """The absolute URL of `route`, space-scoped unless `system` or no space is bound yet."""
@@ -214,14 +225,20 @@ class OctopusClient:
         requests = load_requests()
         sent = not isinstance(error, (requests.exceptions.ConnectTimeout,))
         if isinstance(error, requests.exceptions.SSLError):
-            reason = ("its TLS certificate could not be verified. Add the server's CA certificate "
-                      "to \"Trusted CA certificate (PEM)\" or REQUESTS_CA_BUNDLE")
-        elif isinstance(error, requests.exceptions.Timeout):
+            return UntrustedCertificateError(
+                "Could not reach Octopus at {0} for {1} {2}: its TLS certificate could not be "
+                "verified. Add the certificate of the authority that issued it to \"Trusted CA "
+                "certificate (PEM)\" (or to REQUESTS_CA_BUNDLE on the worker), or correct \"Octopus "
+                "Base Url\" if it names the wrong host.".format(
+                    _origin(url), method, self._display(url)),
+                method=method, path=self._display(url), sent=False)
+        if isinstance(error, requests.exceptions.Timeout):
             reason = "it did not answer in time"
         else:
             reason = "the connection failed ({0})".format(type(error).__name__)
         return OctopusUnreachableError(
-            "Could not reach Octopus at {0} for {1} {2}: {3}.".format(
+            "Could not reach Octopus at {0} for {1} {2}: {3}. Check \"Octopus Base Url\" and that "
+            "this worker can reach that address.".format(
                 _origin(url), method, self._display(url), reason),
             method=method, path=self._display(url), sent=sent)
 

@@ -1,7 +1,12 @@
 """When to try a request again, and how long to wait first (pure; no I/O).
 
 Only idempotent calls are retried: a GET asked twice changes nothing, but a POST that created a
-deployment and lost its answer must never be sent blind again (flow.py looks first).
+deployment and lost its answer must never be sent blind again (deployment.py looks first). The
+one exception is Octopus' own maintenance-mode answer: the server says it did nothing, so any
+call may wait for the window to close and try again.
+
+Maintenance answers and other failures are counted apart: a window of minutes spends many
+tries, and a 502 just after it must still get its own few.
 """
 
 import random
@@ -32,12 +37,13 @@ def backoff_seconds(policy, attempt, retry_after=None, rand=random.random):
 
 
 def should_retry(policy, error, attempt, idempotent, remaining_seconds, delay):
-    """Whether to try again after `error` on try number `attempt`, and why not if not."""
-    if not idempotent:
+    """Whether to try again after `error`, the `attempt`-th failure of its kind, and why not."""
+    maintenance = is_maintenance(error)
+    if not idempotent and not maintenance:
         return False, "the request changes data and is never repeated blindly"
-    if not getattr(error, "retryable", False) and not is_maintenance(error):
+    if not getattr(error, "retryable", False) and not maintenance:
         return False, "the answer will not change on a retry"
-    limit = policy.maintenance_attempts if is_maintenance(error) else policy.attempts
+    limit = policy.maintenance_attempts if maintenance else policy.attempts
     if attempt >= limit:
         return False, "gave up after {0} tries".format(attempt)
     if remaining_seconds is not None and delay > remaining_seconds:

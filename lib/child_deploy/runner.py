@@ -5,6 +5,7 @@ any other exception is a bug in the template, so its traceback goes to the verbo
 user gets a short message asking for a report.
 """
 
+import os
 import tempfile
 import traceback
 
@@ -26,7 +27,7 @@ def run(host, clock=None, session=None, install=None):
     clock = clock or SystemClock()
     try:
         ensure_dependencies(host, install=install)
-        settings = parse_settings(host.variable)
+        settings = parse_settings(host.variable, now=clock.now())
         client = make_client(settings, host, clock, session)
         outcome = deploy_child(settings, client, host, clock)
         return 0 if outcome.succeeded else 1
@@ -50,19 +51,34 @@ def make_client(settings, host, clock, session=None):
 def tls_verify(settings):
     """What to pass as `verify`: True (system bundle, REQUESTS_CA_BUNDLE) or a bundle with the PEM.
 
-    The PEM is added to certifi's bundle rather than replacing it, so a proxy with a public
-    certificate keeps working. Verification is never switched off.
+    The PEM is added to the bundle the worker already trusts (REQUESTS_CA_BUNDLE, else
+    certifi's) rather than replacing it, so a proxy with a public certificate keeps working.
+    Verification is never switched off.
     """
     if not settings.trusted_certificate:
         return True
-    try:
-        import certifi
-        public = open(certifi.where(), encoding="utf-8").read()
-    except (ImportError, OSError):
-        public = ""
     handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="octopus-ca-", delete=False,
                                          encoding="utf-8")
     with handle:
-        handle.write(public + "\n" + settings.trusted_certificate + "\n")
+        handle.write(trusted_bundle() + "\n" + settings.trusted_certificate + "\n")
     return handle.name
 
+
+def trusted_bundle():
+    """The text of the CA bundle requests would use without our PEM ("" when there is none)."""
+    for path in (os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("CURL_CA_BUNDLE"),
+                 _certifi_path()):
+        try:
+            with open(path or "", encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue    # unset, a directory or unreadable: the next candidate
+    return ""
+
+
+def _certifi_path():
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return certifi.where()

@@ -6,8 +6,10 @@ the value received and says what is accepted. Nothing talks to Octopus before th
 """
 
 import re
+import ssl
 from collections import namedtuple
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Tuple
 
 from .errors import ConfigurationError
@@ -117,12 +119,22 @@ def parse_settings(read, now=None, local_zone=None):
     if values.get("schedule") and now is not None:
         try:
             queue_time, queue_reason = parse_schedule(values["schedule"], now, local_zone)
+            _check_expiry_fits(queue_time, values.get("schedule_expiry_minutes"))
         except ValueError as problem:
             problems.append(str(problem))
     if problems:
         raise ConfigurationError(problems)
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
                     **values)
+
+
+def _check_expiry_fits(queue_time, expiry_minutes):
+    """A date so far ahead that the queue expiry passes year 9999 cannot be sent to Octopus."""
+    try:
+        queue_time + timedelta(minutes=expiry_minutes or 0)
+    except OverflowError:
+        raise ValueError('"Scheduling" is too far in the future (got {0}).'.format(
+            _quote(queue_time.strftime("%Y-%m-%d %H:%M"))))
 
 
 def parse_parent(read):
@@ -277,9 +289,18 @@ def _prompted(row, raw):
 
 def _pem(row, raw):
     text = raw.strip()
-    if text and "-----BEGIN CERTIFICATE-----" not in text:
+    if not text:
+        return text
+    if "-----BEGIN CERTIFICATE-----" not in text:
         raise ValueError('"{0}" must be a PEM certificate starting with '
                          '"-----BEGIN CERTIFICATE-----" (got {1}).'.format(row.label, _quote(raw)))
+    try:
+        ssl.create_default_context(cadata=text)
+    except (ssl.SSLError, ValueError) as problem:
+        # Caught here, not at the first HTTPS call, where it would look like a network fault.
+        raise ValueError('"{0}" holds a certificate that cannot be read ({1}); paste the whole '
+                         'PEM text, BEGIN and END lines included.'.format(
+                             row.label, problem.__class__.__name__))
     return text
 
 
