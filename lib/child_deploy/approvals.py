@@ -10,6 +10,7 @@ approval), nor anything an aborted parent interruption was about.
 
 from collections import namedtuple
 
+from .errors import OctopusApiError, OctopusUnreachableError
 from .lookups import pick_by_name, tasks_by_id
 from .selection import phase_index, phases_from_preview
 
@@ -31,17 +32,17 @@ def decide_interruption(interruption, approvers):
         return Verdict("skip", None, "already answered")
     if not is_manual_intervention(interruption):
         return Verdict("skip", None, "{0} is a guided-failure prompt; a person must decide it."
-                       .format(interruption.get("Title") or interruption.get("Id")))
+                       .format(_title(interruption)))
     approver = _responsible_approver(interruption, approvers)
     if approver is None:
         return Verdict("tell", None, "No one who approved the parent deployment belongs to a team "
                        "responsible for \"{0}\"; it waits for a person.".format(
-                           interruption.get("Title") or interruption.get("Id")))
+                           _title(interruption)))
     if not interruption.get("CanTakeResponsibility", True) and not interruption.get("HasResponsibility"):
         return Verdict("tell", approver, "The API key's user may not take responsibility for \"{0}\"; "
                        "add it to one of the responsible teams (or give it the "
                        "InterruptionViewSubmitResponsible permission) to let the step approve it."
-                       .format(interruption.get("Title") or interruption.get("Id")))
+                       .format(_title(interruption)))
     return Verdict("approve", approver, "{0} approved the parent deployment and belongs to a "
                    "responsible team.".format(approver.username))
 
@@ -152,7 +153,14 @@ class AutoApprover:
     def _handle(self, interruption):
         verdict = decide_interruption(interruption, self.approvers)
         if verdict.action == "approve":
-            self._approve(interruption, verdict.approver)
+            try:
+                self._approve(interruption, verdict.approver)
+            except OctopusUnreachableError as error:
+                self.host.verbose("Approving {0} got no answer ({1}); looking again at the next "
+                                  "poll.".format(interruption["Id"], error))
+                return
+            except OctopusApiError as error:
+                self._refused(interruption, error)
         elif verdict.action == "tell":
             self.host.warning(verdict.reason)
         elif interruption.get("IsPending"):
@@ -167,7 +175,26 @@ class AutoApprover:
         self.client.post(route + "/submit", body={"Instructions": None, "Notes": note,
                                                   "Result": "Proceed"})
         self.host.highlight("Approved \"{0}\" of the child deployment on behalf of {1}.".format(
-            interruption.get("Title") or interruption["Id"], approver.username))
+            _title(interruption), approver.username))
+
+    def _refused(self, interruption, error):
+        """Octopus said no: explain once (permissions, or someone else answered) and wait on."""
+        detail = error.error_message or str(error).splitlines()[0]
+        if error.status in (401, 403):
+            self.host.warning(
+                "Octopus did not let the API key's user answer \"{0}\" ({1}). It needs permission "
+                "to view and submit interruptions (InterruptionViewSubmitResponsible) and membership "
+                "of a team responsible for it; until then the child waits for a person.".format(
+                    _title(interruption), detail))
+        elif error.status == 400:
+            self.host.info("\"{0}\" was not approved by the step: {1}".format(
+                _title(interruption), detail))
+        else:
+            raise error
+
+
+def _title(interruption):
+    return interruption.get("Title") or interruption.get("Id")
 
 
 def approval_note(settings, approval_environment_name, tenant_name, task_url):
