@@ -24,9 +24,11 @@ def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
     if same_source_and_destination(settings):
-        return publish(host, nothing_to_deploy("SourceIsDestination", (
-            "Promote needs a source environment other than the destination ({0}); choose "
-            "Redeploy to deploy the release {0} already has.").format(settings.destination_environment)))
+        reason = ("Promote needs a source environment other than the destination ({0}); choose "
+                  "Redeploy to deploy the release {0} already has.").format(
+                      settings.destination_environment)
+        host.highlight(reason)
+        return publish(host, nothing_to_deploy("SourceIsDestination", reason))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
     try:
         target = resolve_target(client, host, settings)

@@ -305,3 +305,39 @@ def test_candidates_refused_by_the_pattern_cost_requests_per_page_not_per_candid
     routes = decision_requests(sim)
     assert routes.count("GET /api/{space}/releases/{id}/deployments/template") == 1
     assert len(routes) <= 9 + 3 * 11, routes
+
+
+def test_promote_with_the_destination_as_source_stops_before_any_request(step, sim, suite):
+    sim.reset_requests()
+    run = step("Web API", "Staging", **{"SourceEnvironment.Name": "staging"})
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ChildOutcome"] == "SourceIsDestination"
+    assert run.outputs["ReleaseToPromote"] == "N/A"
+    assert "choose Redeploy" in run.text()
+    assert sim.requests == []
+
+
+def test_an_explicit_source_environment_wins_over_the_lifecycle(step, sim, suite):
+    """Production looks in Test: 2021.1.1.2 is newest there but has not reached Staging yet."""
+    run = step("Web API", "Production", **{"SourceEnvironment.Name": "Test"})
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ReleaseToPromote"] == "2021.1.1.1"
+    assert "Release 2021.1.1.2 was deployed to Test; Production: its lifecycle does not allow it now; next." \
+        in run.text("verbose")
+    assert "Source environment Test was given." in run.text()
+
+
+def test_a_child_in_another_space_is_found_by_the_space_name(step, sim, suite):
+    world = sim.world
+    space = world.add_space("Platform Team")
+    environments = {name: world.add_environment(name, space=space) for name in ("Test", "Staging")}
+    lifecycle = world.add_lifecycle("Platform", [Phase(n, optional=[n]) for n in environments], space=space)
+    project = world.add_project("Web API", lifecycle, space=space)
+    release = world.add_release(project, "7.0.0", created=ago(sim, 5))
+    world.add_deployment(release, environments["Test"], created=ago(sim, 4))
+    run = step("Web API", "Staging", **{"Space.Name": "platform team"})
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ReleaseToPromote"] == "7.0.0"
+    assert "/app#/{0}/".format(space.id) in run.outputs["ChildDeploymentUrl"]
+    assert len(world.deployments_for(project, environments["Staging"])) == 1
+    assert created_deployments(sim, suite, "Web API", "Staging") == []
