@@ -129,7 +129,7 @@ def run_deployment(client, host, clock, settings, target, request, base):
     if created.reason:
         host.highlight(created.reason)
     deployment = created.deployment
-    started = clock.monotonic()
+    started = clock.monotonic() - (0.0 if created.created_here else age_seconds(deployment, clock))
     outcome = base.with_(deployment_id=deployment["Id"], task_id=deployment.get("TaskId", ""),
                          deployment_url=deployment_url(client, target, base.release_version,
                                                        deployment["Id"]))
@@ -141,6 +141,18 @@ def run_deployment(client, host, clock, settings, target, request, base):
                                            "started; \"Wait for finish\" is No."))
     follow = Follow(client, host, clock, settings, target, outcome)
     return follow.until_done(started + settings.timeout_seconds, created.created_here)
+
+
+def age_seconds(deployment, clock):
+    """How long ago Octopus created a deployment we attached to: its timeout started then."""
+    from dateutil import parser
+    try:
+        created = parser.isoparse(deployment.get("Created") or "")
+    except (ValueError, OverflowError):
+        return 0.0
+    if created.tzinfo is None:
+        return 0.0
+    return max(0.0, (clock.now() - created).total_seconds())
 
 
 def deployment_url(client, target, version, deployment_id):

@@ -228,3 +228,14 @@ def test_sigterm_while_waiting_cancels_the_child_this_step_created(sim, suite, s
     assert host.outputs["ChildOutcome"] == "Canceled"
     assert SIM_KEY not in host.text() + host.failure
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_the_timeout_of_an_attached_deployment_counts_from_its_creation(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(queue_seconds=3600))
+    first = step("Web API", "Staging", **{"WaitForFinish.Value": "No"})
+    sim.clock.advance(50)
+    second = step("Web API", "Staging", **{"CancelDeployment.Seconds": "60"})
+    assert second.outputs["ChildOutcome"] == "TimedOut"
+    assert second.outputs["ChildDeploymentId"] == first.outputs["ChildDeploymentId"]
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert 60 <= (sim.clock.now() - deployment.created).total_seconds() <= 65
