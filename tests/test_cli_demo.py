@@ -1,0 +1,162 @@
+"""A person's first ten minutes: the terminal CLI, the demo and the benchmark.
+
+The CLI runs in-process against a simulator on loopback; the demo runs as a newcomer starts it,
+`python deploy_child_project.py --demo`, in a subprocess; the benchmark runs small histories
+without injected latency so it stays quick.
+"""
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from child_deploy.cli import (SYSTEM_FLAGS, build_parser, cli_main, collect_variables,
+                              environment_name, flag_name)
+from child_deploy.parameters import PARAMETERS
+from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, load_sample_suite
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHILD_OUTCOMES = (("Database", "Deployed"), ("Scheduling Service", "AlreadyDeployed"),
+                  ("Web API", "Deployed"), ("Web UI", "AlreadyDeployed"))
+
+
+def help_text(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["--help"])
+    assert stopped.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_lists_every_parameter_flag(capsys):
+    text = help_text(capsys)
+    missing = [flag_name(row) for row in PARAMETERS if flag_name(row) not in text]
+    assert missing == []
+
+
+def test_help_lists_the_parent_system_variable_flags(capsys):
+    text = help_text(capsys)
+    assert [flag for _, flag in SYSTEM_FLAGS if "--" + flag not in text] == []
+
+
+def test_help_documents_the_exit_codes(capsys):
+    text = " ".join(help_text(capsys).split())
+    for code in ("0 success", "1 the step failed", "2 bad command line"):
+        assert code in text
+
+
+def test_help_names_each_parameters_environment_variable(capsys):
+    text = re.sub(r"\n\s*", "", help_text(capsys))     # argparse may split a long name
+    assert [row.name for row in PARAMETERS if environment_name(row.name) not in text] == []
+
+
+def test_unknown_flag_exits_2(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["--no-such-flag"])
+    assert stopped.value.code == 2
+    assert "--no-such-flag" in capsys.readouterr().err
+
+
+def test_environment_variable_is_read_and_a_flag_wins():
+    args = build_parser().parse_args(["--project-name", "Web UI"])
+    variables = collect_variables(args, {"CHILDPROJECT_API_KEY": "API-FROMENVIRONMENT",
+                                         "CHILDPROJECT_PROJECT_NAME": "Web API"})
+    assert variables["ChildProject.Api.Key"] == "API-FROMENVIRONMENT"
+    assert variables["ChildProject.Project.Name"] == "Web UI"
+
+
+@pytest.fixture
+def sample_sim():
+    with Simulator(api_key=DEFAULT_API_KEY, clock=ManualClock()) as sim:
+        load_sample_suite(sim)
+        yield sim
+
+
+def what_if(sim, *extra):
+    """Run the CLI in-process with What If; the key comes from the environment, as in CI."""
+    stream = io.StringIO()
+    code = cli_main(["--server-url", sim.url, "--space-name", "Default", "--project-name",
+                     "Web API", "--destination-environment", "Staging", "--what-if"] + list(extra),
+                    environ={"CHILDPROJECT_API_KEY": DEFAULT_API_KEY}, stream=stream)
+    return code, stream.getvalue()
+
+
+def last_json_object(text):
+    start = [m.start() for m in re.finditer(r"^\{$", text, re.MULTILINE)][-1]
+    return json.loads(text[start:])
+
+
+def test_json_prints_the_outputs_of_a_what_if_run(sample_sim):
+    code, text = what_if(sample_sim, "--json")
+    outputs = last_json_object(text)
+    assert code == 0
+    assert outputs["ChildOutcome"] == "WhatIf"
+    assert outputs["ReleaseToPromote"] == "2021.1.1.2"
+    assert outputs["ChildCurrentRelease"] == "2021.1.1.1"
+    assert all(isinstance(value, str) for value in outputs.values())
+    assert DEFAULT_API_KEY not in text
+
+
+def test_without_json_the_outputs_are_listed_at_the_end(sample_sim):
+    code, text = what_if(sample_sim)
+    assert code == 0
+    assert "\nOutputs:\n" in text
+    assert "  ReleaseToPromote = 2021.1.1.2" in text
+
+
+def test_what_if_creates_no_deployment(sample_sim):
+    what_if(sample_sim, "--json")
+    assert not [r for r in sample_sim.requests if r.method == "POST"]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """One run of the demo as a newcomer types it; (exit code, stdout, stderr, seconds)."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "deploy_child_project.py", "--demo"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=20)
+    return done.returncode, done.stdout, done.stderr, time.monotonic() - started
+
+
+def test_demo_succeeds_quickly_and_quietly(demo):
+    code, _out, err, seconds = demo
+    assert (code, err) == (0, "")
+    assert seconds < 20
+
+
+def test_demo_ends_with_a_summary_row_per_child(demo):
+    out = demo[1]
+    table = out[out.index("\nSummary\n"):]
+    assert re.search(r"^Child +Release +Outcome +Reason$", table, re.MULTILINE)
+    for child, outcome in CHILD_OUTCOMES:
+        assert re.search(r"^{0} +\S+ +{1} +\S".format(re.escape(child), outcome), table,
+                         re.MULTILINE), child
+
+
+def test_demo_promotes_database_first_and_auto_approves_it(demo):
+    out = demo[1]
+    positions = [out.index("Step {0}: Deploy {1}".format(n, child))
+                 for n, (child, _) in enumerate(CHILD_OUTCOMES, 1)]
+    assert positions == sorted(positions)
+    database = out[positions[0]:positions[1]]
+    assert 'Approved "Approve database schema changes"' in database
+    assert "bob.approver" in database
+
+
+def test_demo_never_prints_the_api_key(demo):
+    assert DEFAULT_API_KEY not in demo[1] + demo[2]
+
+
+def test_benchmark_request_count_does_not_grow_with_history():
+    from child_deploy_bench import measure, route_table, summary_table
+    small, large = measure(10, latency_ms=0), measure(1000, latency_ms=0)
+    assert (small.outcome, large.outcome) == ("Deployed", "Deployed")
+    assert large.counts == small.counts
+    assert small.lag_seconds is not None and small.lag_seconds >= 0
+    assert "| **total** | {0} | {0} |".format(sum(small.counts.values())) in route_table(
+        [small, large])
+    assert "| 1,000 + 1,000 | Deployed |" in summary_table([small, large], 0)
