@@ -78,22 +78,19 @@ def sample_sim():
 
 def what_if(sim, *extra):
     """Run the CLI in-process with What If; the key comes from the environment, as in CI."""
-    stream = io.StringIO()
+    stream, log = io.StringIO(), io.StringIO()
     code = cli_main(["--server-url", sim.url, "--space-name", "Default", "--project-name",
                      "Web API", "--destination-environment", "Staging", "--what-if"] + list(extra),
-                    environ={"CHILDPROJECT_API_KEY": DEFAULT_API_KEY}, stream=stream)
-    return code, stream.getvalue()
+                    environ={"CHILDPROJECT_API_KEY": DEFAULT_API_KEY}, stream=stream, log_stream=log)
+    return code, stream.getvalue(), log.getvalue()
 
 
-def last_json_object(text):
-    start = [m.start() for m in re.finditer(r"^\{$", text, re.MULTILINE)][-1]
-    return json.loads(text[start:])
-
-
-def test_json_prints_the_outputs_of_a_what_if_run(sample_sim):
-    code, text = what_if(sample_sim, "--json")
-    outputs = last_json_object(text)
+def test_json_prints_only_the_outputs_on_stdout(sample_sim):
+    code, text, log = what_if(sample_sim, "--json")
+    outputs = json.loads(text)
     assert code == 0
+    assert "Staging runs 2021.1.1.1 now" in log
+    assert DEFAULT_API_KEY not in log
     assert outputs["ChildOutcome"] == "WhatIf"
     assert outputs["ReleaseToPromote"] == "2021.1.1.2"
     assert outputs["ChildCurrentRelease"] == "2021.1.1.1"
@@ -102,8 +99,8 @@ def test_json_prints_the_outputs_of_a_what_if_run(sample_sim):
 
 
 def test_without_json_the_outputs_are_listed_at_the_end(sample_sim):
-    code, text = what_if(sample_sim)
-    assert code == 0
+    code, text, log = what_if(sample_sim)
+    assert code == 0 and log == ""
     assert "\nOutputs:\n" in text
     assert "  ReleaseToPromote = 2021.1.1.2" in text
 

@@ -56,24 +56,34 @@ def _responsible_approver(interruption, approvers):
 
 
 def approvals_from(events, interruptions):
-    """(user id, username) of everyone who proceeded a manual intervention of the parent task.
+    """(user id, username or None) of everyone who proceeded a manual intervention of the parent task.
 
-    Submissions are found in the task's events; whether each was a Proceed or an Abort comes from
-    the interruption it was about (its form's `Result`), so an aborted one approves nothing.
+    Only submissions count: the audit event `InterruptionSubmitted` ("Submitted interruption ...")
+    names who answered, and the interruption's form says whether it was Proceed or Abort, so an
+    aborted one approves nothing. Events about raising an interruption or taking responsibility
+    for it are not approvals. Without such an event, the user responsible for a proceeded
+    interruption is the one who submitted it (Octopus requires taking responsibility first).
     """
     proceeded = {i["Id"]: i for i in interruptions
                  if is_manual_intervention(i) and not i.get("IsPending")
                  and ((i.get("Form") or {}).get("Values") or {}).get("Result") == "Proceed"}
     found = {}
     for event in events:
-        related = set(event.get("RelatedDocumentIds") or ())
-        if related & set(proceeded) and "interruption" in str(event.get("Message", "")).lower():
-            found.setdefault(event.get("UserId"), event.get("Username") or event.get("UserId"))
-    for interruption in proceeded.values():
+        if set(event.get("RelatedDocumentIds") or ()) & set(proceeded) and is_submission(event):
+            found.setdefault(event.get("UserId"), event.get("Username"))
+    answered = {event_id for event in events if is_submission(event)
+                for event_id in event.get("RelatedDocumentIds") or ()}
+    for interruption_id, interruption in proceeded.items():
         user = interruption.get("ResponsibleUserId")
-        if user and user not in found:
-            found[user] = user
-    return sorted(found.items())
+        if user and interruption_id not in answered:
+            found.setdefault(user, None)
+    return sorted(found.items(), key=lambda pair: pair[0] or "")
+
+
+def is_submission(event):
+    """The audit event written when someone answers an interruption."""
+    return (event.get("Category") == "InterruptionSubmitted"
+            or str(event.get("Message", "")).lower().startswith("submitted interruption"))
 
 
 def approval_task_id(client, host, settings, approval_environment, approval_tenant_id):
@@ -113,15 +123,23 @@ def _report_missing_approval(client, host, settings, approval_environment):
         host.info(message)
 
 
-def load_approvers(client, space_id, task_id):
+def load_approvers(client, log, space_id, task_id):
     """Approvers of the parent task with their team ids in the child's space."""
     events = client.get_all("events", params={"regardingAny": task_id, "spaces": space_id,
                                               "includeSystem": "true"}, system=True)
     interruptions = client.get_all("interruptions", params={"regarding": task_id})
     approvers = []
     for user_id, username in approvals_from(events, interruptions):
-        memberships = client.get("teammembership", params={
-            "userId": user_id, "spaces": space_id, "includeSystem": "true"}, system=True)
+        try:
+            username = username or client.get("users/{0}".format(user_id), system=True)["Username"]
+            memberships = client.get("teammembership", params={
+                "userId": user_id, "spaces": space_id, "includeSystem": "true"}, system=True)
+        except OctopusApiError as error:
+            if error.status != 404:
+                raise
+            log("Approver {0} is no longer a user of this Octopus; their approval is not "
+                "carried over.".format(username or user_id))
+            continue
         approvers.append(Approver(user_id, username,
                                   tuple(m.get("TeamId") for m in memberships or ())))
     return approvers

@@ -35,7 +35,8 @@ SYSTEM_FLAGS = (
     ("Octopus.Deployment.ExcludedMachines", "excluded-machines"),
     ("Octopus.Deployment.Machines", "deployment-machines"),
 )
-EXIT_CODES = "exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line"
+EXIT_CODES = ("exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line. "
+              "With --json the log goes to stderr and only the outputs' JSON to stdout.")
 
 
 def flag_name(row):
@@ -82,15 +83,21 @@ def collect_variables(args, environ):
     return variables
 
 
-def cli_main(argv, environ=None, stream=None):
-    """Run the step from a terminal; return the exit code."""
+def cli_main(argv, environ=None, stream=None, log_stream=None):
+    """Run the step from a terminal; return the exit code.
+
+    With --json the task log goes to stderr (or `log_stream`) so stdout holds only the JSON a
+    script reads; otherwise both go to stdout.
+    """
     args = build_parser().parse_args(argv)
     if args.demo:
         return run_demo()
+    stream = stream or sys.stdout
+    log = (log_stream or sys.stderr) if args.json else stream
     host = TerminalHost(collect_variables(args, os.environ if environ is None else environ),
-                        show_verbose=args.verbose, stream=stream)
+                        show_verbose=args.verbose, stream=log)
     code = run(host)
-    print_outputs(host, args.json, stream or sys.stdout)
+    print_outputs(host, args.json, stream)
     return code
 
 

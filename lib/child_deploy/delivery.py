@@ -11,7 +11,7 @@ from .approvals import (AutoApprover, approval_note, approval_task_id, load_appr
                         resolve_approval_environment)
 from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
 from .deployment import cancel_task, create_once, deployment_request, skip_action_ids
-from .errors import DeploymentFailedError, DeploymentTimeoutError, StepCancelledError
+from .errors import DeploymentFailedError, DeploymentTimeoutError, StepCancelledError, StepError
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
 from .outcome import Outcome, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
@@ -185,6 +185,8 @@ class Follow:
                 waited = wait_for_task(self.task, self.clock, deadline, self.on_poll)
             except StepCancelledError as cancelled:
                 return self.cancelled(cancelled, created_here)
+            except StepError as error:
+                self.lost(error)
         if self.logs:
             self.logs()
         if waited.timed_out:
@@ -238,6 +240,14 @@ class Follow:
         publish(self.host, self.outcome.with_(outcome="TimedOut", reason=reason))
         raise DeploymentTimeoutError(reason)
 
+    def lost(self, error):
+        """Following the child failed (Octopus unreachable, refused): the outputs still say which."""
+        reason = "{0} The step stopped following the child deployment of {1}; it may still be " \
+                 "running: {2}".format(error, self.describe, task_url(
+                     self.client, self.target.space_id, self.outcome.task_id))
+        publish(self.host, self.outcome.with_(outcome="Unknown", reason=reason))
+        raise StepError(reason) from error
+
     def cancelled(self, cancelled, created_here):
         if created_here:
             cancel_task(self.client, self.outcome.task_id)
@@ -259,7 +269,7 @@ def make_auto_approver(client, host, settings, target):
     tenant = approval_tenant(parent_client, settings, target)
     task_id = environment and approval_task_id(parent_client, host, settings, environment,
                                                tenant and tenant["Id"])
-    approvers = load_approvers(parent_client, client.space_id, task_id) if task_id else []
+    approvers = load_approvers(parent_client, host.verbose, client.space_id, task_id) if task_id else []
     host.info("Approvers carried over from the parent: {0}.".format(
         ", ".join(a.username for a in approvers) or "none"))
     note = approval_note(settings, environment["Name"] if environment else "",

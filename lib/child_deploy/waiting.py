@@ -1,7 +1,7 @@
 """Waiting for the child deployment: polling that adapts, a deadline that counts queue time.
 
-Polling starts at about a second, so a short child is noticed at once, and backs off to five
-seconds, so a long one costs no more requests than v29's fixed five. The deadline starts when
+Polling runs every second for the first few seconds, so a short child is noticed within a
+second, then backs off to five seconds, so a long one costs about what v29's fixed five did. The deadline starts when
 the deployment was created (or attached to), not when it started running, so a child stuck in
 the queue still times out. Time comes from an injected clock; tests never sleep.
 """
@@ -13,15 +13,18 @@ from contextlib import contextmanager
 from .errors import StepCancelledError
 
 FIRST_POLL_SECONDS = 1.0
+BRISK_SECONDS = 5.0          # poll every second for this long before backing off
 MAX_POLL_SECONDS = 5.0
 POLL_GROWTH = 1.5
 LOUD_EVERY_SECONDS = 50.0
 Waited = namedtuple("Waited", "task timed_out")
 
 
-def next_poll_interval(previous):
-    """1 s, 1.5 s, 2.25 s ... up to 5 s."""
-    return FIRST_POLL_SECONDS if previous is None else min(MAX_POLL_SECONDS, previous * POLL_GROWTH)
+def next_poll_interval(previous, waited=0.0):
+    """1 s while fewer than BRISK_SECONDS have passed, then 1.5 s, 2.25 s ... up to 5 s."""
+    if previous is None or waited < BRISK_SECONDS:
+        return FIRST_POLL_SECONDS
+    return min(MAX_POLL_SECONDS, previous * POLL_GROWTH)
 
 
 def wait_for_task(get_task, clock, deadline, on_poll=None):
@@ -30,7 +33,7 @@ def wait_for_task(get_task, clock, deadline, on_poll=None):
     `on_poll(task, elapsed)` runs after every poll of an unfinished task: progress, log lines and
     interruptions hang off it. Returns Waited(last task, timed_out).
     """
-    interval = None
+    interval, began = None, clock.monotonic()
     while True:
         task = get_task()
         if task.get("IsCompleted"):
@@ -40,7 +43,7 @@ def wait_for_task(get_task, clock, deadline, on_poll=None):
             return Waited(task, True)
         if on_poll is not None:
             on_poll(task)
-        interval = next_poll_interval(interval)
+        interval = next_poll_interval(interval, clock.monotonic() - began)
         clock.sleep(min(interval, remaining))
 
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from conftest import created_deployments
-from octopus_sim import Approval, InterruptionPlan, TaskScript
+from octopus_sim import Approval, InterruptionPlan, TaskScript, operations
 
 PRODUCTION = {"ManualIntervention.EnvironmentToUse": "Prod Approval"}
 
@@ -45,6 +45,28 @@ def test_approve_today_deploy_tonight(step, sim, suite):
     assert 'Approved "Approve Web API" of the child deployment on behalf of bob.approver.' in run.text()
     events = sim.world.events_regarding(interruption.id)
     assert any("submitted" in e.message.lower() for e in events)
+
+
+def test_an_approval_given_earlier_in_the_running_parent_deployment(step, sim, suite):
+    """The common case: the parent's own manual intervention, answered by Bob in the UI."""
+    world = sim.world
+    world.set_task_script(suite.parent, TaskScript(run_seconds=10 ** 7, interruptions=[
+        InterruptionPlan(at_seconds=1, responsible_team_ids=[suite.approvers.id])]))
+    parent = world.add_deployment(suite.parent_release, suite.environments["Staging"], state="Executing")
+    sim.clock.advance(2)
+    world.tick()
+    [approval] = world.task_of(parent).interruptions
+    with world.lock:
+        operations.take_responsibility(world, approval, suite.approver)
+        operations.submit(world, approval, suite.approver, {"Result": "Proceed", "Notes": "Go"})
+    intervention_script(sim, suite)
+    run = step("Web API", "Staging", system={"Octopus.Deployment.Id": parent.id,
+                                             "Octopus.Task.Id": parent.task_id})
+    assert run.exit_code == 0, run.result_message
+    assert "Approvers carried over from the parent: bob.approver." in run.text()
+    _deployment, interruption = only_interruption(sim, suite, "Web API", "Staging")
+    assert interruption.values["Result"] == "Proceed"
+    assert "/app#/Spaces-1/tasks/" + parent.task_id in interruption.values["Notes"]
 
 
 def test_a_tenant_is_named_in_the_note(step, sim, suite):

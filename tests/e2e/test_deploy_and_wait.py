@@ -111,6 +111,27 @@ def test_a_child_finishing_fast_is_noticed_within_a_second(step, sim, suite):
     assert elapsed <= 1.0, elapsed
 
 
+@pytest.mark.parametrize("run_seconds", [0.3, 3.0])
+def test_a_short_child_is_noticed_within_a_second(step, sim, suite, run_seconds):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=run_seconds))
+    run = step("Web API", "Staging")
+    assert run.exit_code == 0, run.result_message
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    finished = sim.world.task_of(deployment).completed_time
+    assert (sim.clock.now() - finished).total_seconds() <= 1.0
+
+
+def test_losing_octopus_while_waiting_still_publishes_which_child_it_was(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=60))
+    sim.faults.fail_next(count=1000, status=500, methods=("GET",), path_contains="/tasks/ServerTasks-")
+    run = step("Web API", "Staging")
+    assert run.exit_code != 0
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert run.outputs["ChildOutcome"] == "Unknown"
+    assert run.outputs["ChildDeploymentId"] == deployment.id
+    assert "it may still be running" in run.result_message
+
+
 def test_a_long_child_is_polled_no_more_often_than_every_five_seconds(step, sim, suite):
     sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=600))
     run = step("Web API", "Staging")

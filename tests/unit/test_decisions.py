@@ -146,9 +146,28 @@ def test_only_proceeded_interventions_count_as_approvals():
     assert approvals_from(events, interruptions) == [("Users-1", "alice")]
 
 
-def test_poll_interval_backs_off_to_five_seconds():
-    intervals, previous = [], None
-    for _ in range(8):
-        previous = next_poll_interval(previous)
+def test_raising_or_taking_responsibility_is_not_an_approval():
+    """Only a submission names an approver; without one, the responsible user answered."""
+    interruptions = [dict(MANUAL, Id="I-1", IsPending=False, ResponsibleUserId="Users-2",
+                          Form=dict(MANUAL["Form"], Values={"Result": "Proceed"}))]
+    events = [
+        {"UserId": "users-system", "Username": "system", "Category": "ManualInterventionInterruptionRaised",
+         "Message": "Interruption Approve raised on Deploy", "RelatedDocumentIds": ["I-1"]},
+        {"UserId": "Users-3", "Username": "carol", "Category": "InterruptionResponsibilityTaken",
+         "Message": "Carol took responsibility for interruption Approve", "RelatedDocumentIds": ["I-1"]},
+    ]
+    assert approvals_from(events, interruptions) == [("Users-2", None)]
+    submitted = dict(events[1], UserId="Users-2", Username="bob", Category="InterruptionSubmitted",
+                     Message="Bob submitted interruption Approve")
+    assert approvals_from(events + [submitted], interruptions) == [("Users-2", "bob")]
+
+
+def test_poll_interval_is_brisk_for_five_seconds_then_backs_off_to_five():
+    intervals, previous, waited = [], None, 0.0
+    for _ in range(12):
+        previous = next_poll_interval(previous, waited)
         intervals.append(previous)
-    assert intervals[0] == 1.0 and intervals[1] == 1.5 and intervals[-1] == 5.0
+        waited += previous
+    assert intervals[:5] == [1.0] * 5
+    assert intervals[5:8] == [1.5, 2.25, 3.375]
+    assert intervals[-1] == 5.0
