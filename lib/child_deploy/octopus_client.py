@@ -10,6 +10,7 @@ call. `get_all` pages through every page; `find_by_name` matches a whole name, c
 import difflib
 import json
 import random
+import re
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from .clock import SystemClock
@@ -118,9 +119,12 @@ class OctopusClient:
             try:
                 return self._send(method, url, body)
             except OctopusApiError as error:
-                kind = is_maintenance(error)
-                failures[kind] += 1
-                self._wait_before_retry(error, failures[kind], idempotent, method, url)
+                maintenance = is_maintenance(error)
+                failures[maintenance] += 1
+                if maintenance:
+                    # Octopus is up and asks us to wait: the hiccups before were part of it.
+                    failures[False] = 0
+                self._wait_before_retry(error, failures[maintenance], idempotent, method, url)
 
     def url_for(self, route, params=None, system=False):
         """The absolute URL of `route`, space-scoped unless `system` or no space is bound yet."""
@@ -183,7 +187,7 @@ class OctopusClient:
                 "Octopus answered {0} {1} with a redirect to {2}, another address; the step does "
                 "not follow it, so the API key is not sent there. Set \"Octopus Base Url\" to the "
                 "address the server redirects to, if you trust it.".format(
-                    method, self._display(url), _origin(target)),
+                    method, self._display(url), self._scrub(_origin(target))),
                 status=response.status_code, method=method, path=self._display(url))
         return target
 
@@ -198,7 +202,8 @@ class OctopusClient:
             raise OctopusApiError(
                 "Octopus answered {0} {1} with something that is not JSON ({2}). Check that "
                 "\"Octopus Base Url\" is the server's address.".format(
-                    method, self._display(url), response.headers.get("Content-Type", "no type")),
+                    method, self._display(url),
+                    self._scrub(response.headers.get("Content-Type", "no type"))),
                 status=response.status_code, method=method, path=self._display(url))
 
     def _api_error(self, method, url, response):
@@ -272,7 +277,10 @@ class OctopusClient:
         return self._scrub(parts.path + ("?" + parts.query if parts.query else ""))
 
     def _scrub(self, text):
-        return text.replace(self._api_key, "********") if self._api_key else text
+        """`text` without the key, in any case: a server may echo it lower-cased (a host name)."""
+        if not self._api_key:
+            return text
+        return re.sub(re.escape(self._api_key), "********", text, flags=re.IGNORECASE)
 
 
 def _origin(url):
