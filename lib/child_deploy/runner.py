@@ -5,6 +5,7 @@ any other exception is a bug in the template, so its traceback goes to the verbo
 user gets a short message asking for a report.
 """
 
+import atexit
 import os
 import tempfile
 import traceback
@@ -61,7 +62,15 @@ def tls_verify(settings):
                                          encoding="utf-8")
     with handle:
         handle.write(trusted_bundle() + "\n" + settings.trusted_certificate + "\n")
+    atexit.register(_remove_quietly, handle.name)     # workers run many steps: leave no files
     return handle.name
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def trusted_bundle():
