@@ -114,7 +114,11 @@ def parse_settings(read, now=None, local_zone=None):
     values = {}
     for row in PARAMETERS:
         raw = read_value(read, row)
+        found = len(problems)
         values[row.field] = _convert(row, raw, problems)
+        if len(problems) > found and is_unresolved(read(row.name)):
+            problems[-1] += (" It was set to {0}, a variable Octopus could not resolve; check its "
+                             "name and scope.".format(_quote(read(row.name).strip())))
     queue_time, queue_reason = None, ""
     if values.get("schedule") and now is not None:
         try:

@@ -88,7 +88,7 @@ CASES = [
     # Child Project Name
     case("Project.Name", "", Refused("is required", True)),
     case("Project.Name", "   ", Refused("is required", True)),
-    case("Project.Name", "#" + "{Unresolved.Variable}", Refused("is required", True)),
+    case("Project.Name", "#" + "{Unresolved.Variable}", Refused("could not resolve", True)),
     case("Project.Name", "web api", Accepted(), " case"),
     case("Project.Name", "Nope", UNKNOWN),
     case("Project.Name", "Web", Refused("was not found"), " partial"),
