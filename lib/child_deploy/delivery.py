@@ -6,6 +6,7 @@ create it once, then wait for it while answering its manual interventions.
 """
 
 import os
+from collections import namedtuple
 
 from .approvals import (AutoApprover, approval_note, approval_task_id, load_approvers,
                         resolve_approval_environment)
@@ -19,6 +20,7 @@ from .selection import release_movement
 from .targets import choose_targets, requested_machines
 from .waiting import LogFollower, PersonNotice, cancellation_signals, wait_for_task
 
+ApprovalSource = namedtuple("ApprovalSource", "client environment tenant task_id")
 MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade": "an upgrade",
                  "downgrade": "a downgrade"}
 
@@ -44,9 +46,10 @@ def deliver(client, host, clock, settings, target, release, current):
     refresh_variable_snapshot(client, host, settings, release)
     base = Outcome("Deployed", "", release_version=version, release_notes=notes,
                    child_release_to_deploy=True, current_release=current_version)
+    approval = find_approval_source(client, host, settings, target)
     if settings.what_if:
         return what_if(host, base, request, target)
-    return run_deployment(client, host, clock, settings, target, request, base)
+    return run_deployment(client, host, clock, settings, target, request, base, approval)
 
 
 def explain_release(client, host, target, release, current_version):
@@ -123,7 +126,7 @@ def what_if(host, base, request, target):
     return publish(host, base.with_(outcome="WhatIf", reason=reason))
 
 
-def run_deployment(client, host, clock, settings, target, request, base):
+def run_deployment(client, host, clock, settings, target, request, base, approval=None):
     """Create (or attach to) the deployment, then follow it unless told not to."""
     created = create_once(client, host.verbose, request)
     if created.reason:
@@ -139,7 +142,7 @@ def run_deployment(client, host, clock, settings, target, request, base):
     if not settings.wait_for_finish:
         return publish(host, outcome.with_(outcome="Started", reason="The child deployment was "
                                            "started; \"Wait for finish\" is No."))
-    follow = Follow(client, host, clock, settings, target, outcome)
+    follow = Follow(client, host, clock, settings, target, outcome, approval)
     return follow.until_done(started + settings.timeout_seconds, created.created_here)
 
 
@@ -168,9 +171,10 @@ def task_url(client, space_id, task_id):
 class Follow:
     """Waiting for one child deployment: progress, log lines, interruptions, the end."""
 
-    def __init__(self, client, host, clock, settings, target, outcome):
+    def __init__(self, client, host, clock, settings, target, outcome, approval=None):
         self.client, self.host, self.clock = client, host, clock
         self.settings, self.target, self.outcome = settings, target, outcome
+        self.approval = approval
         self.describe = "{0} {1} in {2}".format(target.project["Name"], outcome.release_version,
                                                  target.destination["Name"])
         self.started = clock.monotonic()
@@ -210,8 +214,8 @@ class Follow:
         """Built on first need, so a child without interventions costs no approval requests."""
         if self.interruptions is None:
             self.interruptions = (make_auto_approver(self.client, self.host, self.settings,
-                                                     self.target)
-                                  if self.settings.auto_approve
+                                                     self.approval)
+                                  if self.approval is not None
                                   else PersonNotice(self.host, self.clock, self.describe))
         return self.interruptions
 
@@ -258,31 +262,49 @@ class Follow:
         raise StepCancelledError(reason)
 
 
-def make_auto_approver(client, host, settings, target):
-    """An AutoApprover loaded with the parent's approvers (or one with none, said once)."""
+def find_approval_source(client, host, settings, target):
+    """Where the parent's approvals come from; checked before anything is deployed, as v29 does.
+
+    None when auto-approval is off. A misspelt Approval Environment or Approval Tenant fails the
+    step here, not after the child is already waiting at its manual intervention.
+    """
+    if not settings.auto_approve:
+        return None
     parent = settings.parent
     parent_client = client.in_space(parent.space_id or client.space_id)
     environments = target.environments
     if parent_client.space_id != client.space_id:
         environments = all_environments(parent_client)
     environment = resolve_approval_environment(settings, environments)
-    tenant = approval_tenant(parent_client, settings, target)
+    tenant = approval_tenant(parent_client, host, settings, target)
     task_id = environment and approval_task_id(parent_client, host, settings, environment,
                                                tenant and tenant["Id"])
-    approvers = load_approvers(parent_client, host.verbose, client.space_id, task_id) if task_id else []
+    return ApprovalSource(parent_client, environment, tenant, task_id)
+
+
+def make_auto_approver(client, host, settings, source):
+    """An AutoApprover loaded with the parent's approvers (or one with none, said once)."""
+    approvers = load_approvers(source.client, host.verbose, client.space_id,
+                               source.task_id) if source.task_id else []
     host.info("Approvers carried over from the parent: {0}.".format(
         ", ".join(a.username for a in approvers) or "none"))
-    note = approval_note(settings, environment["Name"] if environment else "",
-                         tenant["Name"] if tenant else "",
-                         task_url(client, parent.space_id or client.space_id, task_id or ""))
+    note = approval_note(settings, source.environment["Name"] if source.environment else "",
+                         source.tenant["Name"] if source.tenant else "",
+                         task_url(client, source.client.space_id, source.task_id or ""))
     return AutoApprover(client, host, approvers, note)
 
 
-def approval_tenant(client, settings, target):
-    """The parent tenant whose approvals count: the deployment's own unless another is named."""
-    if target.tenant is None:
-        return None
+def approval_tenant(client, host, settings, target):
+    """The parent tenant whose approvals count: the deployment's own unless another is named.
+
+    As in v29 it only applies to a tenanted deployment; a name given for an untenanted one is
+    still checked (a typo is reported) and then said to be ignored rather than silently dropped.
+    """
     name = settings.approval_tenant
-    if not name or name.lower() == target.tenant["Name"].lower():
-        return target.tenant
-    return find_tenant(client, name, label="Approval Tenant")
+    if name and not (target.tenant and name.lower() == target.tenant["Name"].lower()):
+        named = find_tenant(client, name, label="Approval Tenant")
+        if target.tenant is None:
+            host.info('"Approval Tenant" ({0}) is ignored: this deployment is untenanted.'.format(name))
+            return None
+        return named
+    return target.tenant

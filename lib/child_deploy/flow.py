@@ -104,7 +104,8 @@ def no_release(host, settings, target, current):
         target.destination["Name"])
     outcome = publish(host, nothing_to_deploy("NoRelease", message, _version(current)))
     if settings.not_found_handling == "Error":
-        raise NoReleaseError(message + ' ("When no release qualifies" is Error.)')
+        raise NoReleaseError(message + ' ("When no release qualifies" is Error{0}.)'.format(
+            '; check "Child Project Release Number"' if settings.release_pattern else ""))
     (host.warning if settings.not_found_handling == "Warning" else host.info)(message)
     raise Finished(outcome)
 

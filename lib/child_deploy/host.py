@@ -13,6 +13,7 @@ Every host scrubs registered secrets (the API key) from every message and neutra
 `##octopus` in text that came from elsewhere, so a child's log line cannot set our variables.
 """
 
+import re
 import sys
 
 SERVICE_MESSAGE_MARK = "##octopus"
@@ -40,8 +41,8 @@ class Host:
 
     def scrub(self, text):
         text = to_host_str(text)
-        for secret in self._secrets:
-            text = text.replace(secret, "********")
+        for secret in self._secrets:     # any case: a log may print the key lower-cased
+            text = re.sub(re.escape(secret), "********", text, flags=re.IGNORECASE)
         return text.replace(SERVICE_MESSAGE_MARK, "# #octopus")
 
     def info(self, message):

@@ -7,6 +7,8 @@ none of them is skipped. The *Specific Deployment Target* parameter overrides th
 
 from collections import namedtuple
 
+from .errors import NotFoundError, OctopusApiError
+
 TargetDecision = namedtuple("TargetDecision", "machine_ids skip reason")
 Requested = namedtuple("Requested", "machine_ids names source")
 
@@ -18,11 +20,7 @@ def requested_machines(settings, client):
     if settings.target_machines:
         ids, names = [], {}
         for entry in settings.target_machines:
-            if entry.lower().startswith("machines-"):
-                ids.append(entry)
-                continue
-            machine = client.find_by_name("machines", entry, "Deployment target",
-                                          hint='Check "{0}".'.format(MACHINE_PARAMETER))
+            machine = find_machine(client, entry)
             ids.append(machine["Id"])
             names[machine["Id"].lower()] = machine["Name"]
         return Requested(tuple(ids), names, 'the "{0}" parameter'.format(MACHINE_PARAMETER))
@@ -31,6 +29,19 @@ def requested_machines(settings, client):
         ids = parent.machines or parent.specific_machines
         return Requested(tuple(ids), {}, "the parent deployment's targets")
     return None
+
+
+def find_machine(client, entry):
+    """A deployment target by `Machines-` id or by exact name; a typo fails with the parameter named."""
+    hint = 'Check "{0}".'.format(MACHINE_PARAMETER)
+    if not entry.lower().startswith("machines-"):
+        return client.find_by_name("machines", entry, "Deployment target", hint=hint)
+    try:
+        return client.get("machines/{0}".format(entry))
+    except OctopusApiError as error:
+        if error.status != 404:
+            raise
+        raise NotFoundError("Deployment target {0} was not found in the space. {1}".format(entry, hint))
 
 
 def preview_machines(preview):

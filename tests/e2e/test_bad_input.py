@@ -5,8 +5,6 @@ deployment created, or is accepted with the behaviour the parameter's help docum
 means the default, case does not matter for names and options, Yes/No also take True/False).
 Values that are wrong in form are refused before the step talks to Octopus at all.
 
-A few cases are known product gaps, reported to the owners of the modules concerned; they are
-marked `xfail(strict=True)` with the reason, so they fail loudly once fixed and can be unmarked.
 The cases run a few at a time up front (see `results`); each test then checks its own.
 """
 
@@ -52,10 +50,6 @@ def label(name):
 def case(name, value, expect, note="", marks=()):
     return pytest.param(name, value, expect, id="{0}={1!r}{2}".format(name, value, note),
                         marks=marks)
-
-
-def gap(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
 
 
 YES_NO = ("RefreshVariableSnapShots.Option", "Deployment.IgnoreSpecificMachineMismatch",
@@ -146,9 +140,7 @@ CASES = [
     case("Target.MachineNames", "s-web-api-01;s-web-api-02", UNKNOWN, " semicolons"),
     case("Target.MachineNames", "s-nope-01", UNKNOWN),
     case("Target.MachineNames", URL_SPECIAL, UNKNOWN),
-    case("Target.MachineNames", "Machines-999", UNKNOWN, " unknown id", marks=gap(
-        "targets.py requested_machines passes Machines- ids through unchecked: an unknown id "
-        "ends as MachineMismatch (exit 0) instead of an error naming the parameter")),
+    case("Target.MachineNames", "Machines-999", UNKNOWN, " unknown id"),
     # Wait for Deployment (seconds)
     case("CancelDeployment.Seconds", " ", Accepted()),
     case("CancelDeployment.Seconds", "-5", FORM),
@@ -171,12 +163,8 @@ CASES = [
     case("Deployment.FutureTimeExpiry.Minutes", "1e9", FORM),
     case("Deployment.FutureTimeExpiry.Minutes", "99999999", FORM),
     # Approval Environment / Approval Tenant
-    case("ManualIntervention.EnvironmentToUse", "Nope", UNKNOWN, marks=gap(
-        "approvals.py resolve_approval_environment runs only when the child raises an "
-        "interruption, after the deployment was created: a typo is found too late or never")),
-    case("ManualIntervention.Tenant.Name", "Nope", UNKNOWN, marks=gap(
-        "delivery.py approval_tenant looks the name up only for a tenanted child with a pending "
-        "interruption; otherwise a name that exists nowhere is never reported")),
+    case("ManualIntervention.EnvironmentToUse", "Nope", UNKNOWN),
+    case("ManualIntervention.Tenant.Name", "Nope", UNKNOWN),
     # Steps to skip
     case("Deployment.SkipSteps", "deploy web api", Accepted(), " case"),
     case("Deployment.SkipSteps", ", ,", Accepted()),

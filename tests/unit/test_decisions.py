@@ -1,6 +1,5 @@
 """Table tests for tenants, guided failure, redeploy, prompted variables, targets, interruptions."""
 
-from collections import namedtuple
 
 import pytest
 

@@ -46,6 +46,8 @@ def test_secrets_are_scrubbed_and_service_messages_neutralised():
     host.warning("key API-SECRET123 and ##octopus[setVariable name='x' value='y']")
     text = calls[-1][1]
     assert "API-SECRET123" not in text and "##octopus[" not in text
+    host.info("lower-cased by a child script: api-secret123")
+    assert "secret123" not in calls[-1][1].lower()
 
 
 def test_fail_logs_an_error_line_and_calls_failstep(capsys):

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from child_deploy.release_notes import artifact_name, build_release_notes, selected_package_versions
+from child_deploy.errors import NotFoundError, OctopusApiError
 from child_deploy.settings import ParentContext
 from child_deploy.targets import Requested, choose_targets, requested_machines
 
@@ -74,6 +75,11 @@ class Client:
     def find_by_name(self, collection, name, kind, hint=""):
         return {"Id": "Machines-7", "Name": name.lower()}
 
+    def get(self, route):
+        if route == "machines/Machines-404":
+            raise OctopusApiError("404", status=404)
+        return {"Id": route.split("/")[1], "Name": "by-id"}
+
 
 @pytest.mark.parametrize("settings, ids, source", [
     (Settings(), None, None),
@@ -90,3 +96,8 @@ def test_requested_machines_parameter_wins_over_the_parent(settings, ids, source
         return
     assert requested.machine_ids == ids
     assert source in requested.source
+
+
+def test_an_unknown_machine_id_is_an_error_naming_the_parameter():
+    with pytest.raises(NotFoundError, match="Machines-404.*Specific Deployment Target"):
+        requested_machines(Settings(("Machines-404",)), Client())
