@@ -5,6 +5,7 @@ Nothing here performs I/O: lookups.py fetches, these functions decide, flow.py t
 
 import re
 from collections import namedtuple
+from datetime import datetime, timezone
 
 Phase = namedtuple("Phase", "name environment_ids is_optional")
 SourcePlan = namedtuple("SourcePlan", "environment_ids first_phase has_required_phase reason")
@@ -12,6 +13,7 @@ Candidate = namedtuple("Candidate", "release_id version environment_id tenant_id
 Decision = namedtuple("Decision", "value reason")
 
 PROMOTE, REDEPLOY, ALWAYS_LATEST = "Promote", "Redeploy", "AlwaysLatest"
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class LifecycleError(ValueError):
@@ -105,10 +107,12 @@ def order_candidates(deployments, tasks_by_id, releases_by_id):
     rows = []
     for deployment in deployments:
         task = tasks_by_id.get(deployment.get("TaskId"), {})
+        if task.get("State", "Success") != "Success":
+            continue    # asked for taskState=Success; never trust a filter with a production deploy
         started = task.get("StartTime") or task.get("CompletedTime") or deployment.get("Created") or ""
-        rows.append((started, deployment))
+        rows.append((instant(started), started, deployment))
     rows.sort(key=lambda row: row[0], reverse=True)
-    for started, deployment in rows:
+    for _when, started, deployment in rows:
         release = releases_by_id.get(deployment.get("ReleaseId"))
         if release is None or release["Id"] in seen:
             continue
@@ -117,6 +121,16 @@ def order_candidates(deployments, tasks_by_id, releases_by_id):
                                     deployment.get("EnvironmentId"), deployment.get("TenantId"),
                                     started))
     return candidates
+
+
+def instant(text):
+    """An Octopus timestamp as a comparable UTC datetime (offsets differ between servers)."""
+    from dateutil import parser
+    try:
+        moment = parser.isoparse(text)
+    except (ValueError, OverflowError, TypeError):
+        return EARLIEST
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def can_promote(template, environment_id, tenant_id=None):

@@ -84,6 +84,22 @@ def test_candidates_ordered_by_start_time_one_per_release():
     assert [c.version for c in candidates] == ["1.14", "1.15"]
 
 
+def test_candidates_compare_instants_not_text_and_skip_unsuccessful_tasks():
+    """10:30+02:00 is 08:30 UTC, before 09:00Z; a Failed task never counts, whatever the filter."""
+    deployments = [
+        {"Id": "D1", "ReleaseId": "R1", "TaskId": "T1", "EnvironmentId": TEST},
+        {"Id": "D2", "ReleaseId": "R2", "TaskId": "T2", "EnvironmentId": TEST},
+        {"Id": "D3", "ReleaseId": "R3", "TaskId": "T3", "EnvironmentId": TEST},
+        {"Id": "D4", "ReleaseId": "R4", "TaskId": "T4", "EnvironmentId": TEST, "Created": "junk"},
+    ]
+    tasks = {"T1": {"State": "Success", "StartTime": "2026-01-01T10:30:00+02:00"},
+             "T2": {"State": "Success", "StartTime": "2026-01-01T09:00:00Z"},
+             "T3": {"State": "Failed", "StartTime": "2026-01-01T12:00:00Z"}}
+    releases = {r: {"Id": r, "Version": v} for r, v in
+                (("R1", "1.1"), ("R2", "1.2"), ("R3", "1.3"), ("R4", "1.4"))}
+    assert [c.version for c in order_candidates(deployments, tasks, releases)] == ["1.2", "1.1", "1.4"]
+
+
 @pytest.mark.parametrize("template, tenant, allowed", [
     ({"PromoteTo": [{"Id": STAGE}]}, None, True),
     ({"PromoteTo": [{"Id": TEST}]}, None, False),
