@@ -11,12 +11,14 @@ from collections import namedtuple
 from contextlib import contextmanager
 
 from .errors import StepCancelledError
+from .selection import instant
 
 FIRST_POLL_SECONDS = 1.0
 BRISK_SECONDS = 5.0          # poll every second for this long before backing off
 MAX_POLL_SECONDS = 5.0
 POLL_GROWTH = 1.5
 LOUD_EVERY_SECONDS = 50.0
+ROOT_HEADING = "Deployment"      # the task's own lines (start and end), outside any step
 Waited = namedtuple("Waited", "task timed_out")
 
 
@@ -67,7 +69,13 @@ class PersonNotice:
 
 
 class LogFollower:
-    """Copies only the child's new log lines, grouped under their step and target."""
+    """Copies only the child's new log lines, in the order they happened, under step and target.
+
+    Each poll reads the activity tree, takes the lines not printed before from every node, sorts
+    them by `OccurredAt` (the root's closing line comes after the targets' last lines), and names
+    the step and target (or "Deployment" for the task's own lines) once per run of lines from
+    the same place.
+    """
 
     def __init__(self, client, host, task_id):
         self.client, self.host, self.task_id = client, host, task_id
@@ -77,24 +85,28 @@ class LogFollower:
     def __call__(self, task=None):
         details = self.client.get("tasks/{0}/details".format(self.task_id),
                                   params={"verbose": "false"})
+        new = []
         for root in details.get("ActivityLogs") or ():
-            self._walk(root, [])
+            self._collect(root, [], new)
+        new.sort(key=lambda line: (line[0], line[1]))
+        for _when, _order, heading, text in new:
+            self._heading_for(heading)
+            self.host.info("|  " + text)
 
-    def _walk(self, node, path):
+    def _collect(self, node, path, new):
         elements = node.get("LogElements") or ()
         key = node.get("Id") or "/".join(path + [node.get("Name", "")])
-        new = elements[self._printed.get(key, 0):]
-        if new:
-            self._heading_for(path and " / ".join(path[1:] + [node.get("Name", "")]))
-            for element in new:
-                self.host.info("|  " + str(element.get("MessageText", "")))
+        heading = " / ".join(path[1:] + [node.get("Name", "")]) if path else ROOT_HEADING
+        for element in elements[self._printed.get(key, 0):]:
+            new.append((instant(element.get("OccurredAt") or ""), len(new), heading,
+                        str(element.get("MessageText", ""))))
         self._printed[key] = len(elements)
         for child in node.get("Children") or ():
-            self._walk(child, path + [node.get("Name", "")])
+            self._collect(child, path + [node.get("Name", "")], new)
 
     def _heading_for(self, heading):
-        """Name the step and target once per run of lines from it (the root's lines have none)."""
-        if heading and heading != self._heading:
+        """Name the step and target once per run of lines from it."""
+        if heading != self._heading:
             self.host.info("+- " + heading)
         self._heading = heading
 

@@ -162,6 +162,8 @@ def test_enhanced_logging_prints_each_child_line_once_under_its_step(step, sim, 
     for line in lines:
         assert printed.count("|  " + line) == 1, line
     assert "+- Step 1: Deploy Web API / s-web-api-01" in printed
+    assert printed.index("|  The deployment completed successfully.") > printed.index("|  Warming up")
+    assert printed[printed.index("|  The deployment completed successfully.") - 1] == "+- Deployment"
 
 
 def test_waiting_for_a_person_is_said_loudly_only_every_fifty_seconds(step, sim, suite):
