@@ -33,6 +33,9 @@ def decide_interruption(interruption, approvers):
     if not is_manual_intervention(interruption):
         return Verdict("skip", None, "{0} is a guided-failure prompt; a person must decide it."
                        .format(_title(interruption)))
+    if not interruption.get("ResponsibleTeamIds"):
+        return Verdict("tell", None, "\"{0}\" names no responsible team, so no parent approval "
+                       "can stand for it; it waits for a person.".format(_title(interruption)))
     approver = _responsible_approver(interruption, approvers)
     if approver is None:
         return Verdict("tell", None, "No one who approved the parent deployment belongs to a team "
@@ -48,9 +51,11 @@ def decide_interruption(interruption, approvers):
 
 
 def _responsible_approver(interruption, approvers):
+    """An approver in one of the intervention's teams. As in v29, an intervention that names no
+    team is left to a person (see decide_interruption): open to anyone is not approved."""
     teams = set(interruption.get("ResponsibleTeamIds") or ())
     for approver in approvers:
-        if not teams or teams & set(approver.team_ids):
+        if teams & set(approver.team_ids):
             return approver
     return None
 
@@ -124,8 +129,9 @@ def _report_missing_approval(client, host, settings, approval_environment):
 
 
 def load_approvers(client, log, space_id, task_id):
-    """Approvers of the parent task with their team ids in the child's space."""
-    events = client.get_all("events", params={"regardingAny": task_id, "spaces": space_id,
+    """Approvers of the parent task (read in the parent's space, `client`) with their team ids
+    in the child's space (`space_id`), where the child's interventions name their teams."""
+    events = client.get_all("events", params={"regardingAny": task_id, "spaces": client.space_id,
                                               "includeSystem": "true"}, system=True)
     interruptions = client.get_all("interruptions", params={"regarding": task_id})
     approvers = []
@@ -173,11 +179,11 @@ class AutoApprover:
         if verdict.action == "approve":
             try:
                 self._approve(interruption, verdict.approver)
-            except OctopusUnreachableError as error:
-                self.host.verbose("Approving {0} got no answer ({1}); looking again at the next "
-                                  "poll.".format(interruption["Id"], error))
-                return
             except OctopusApiError as error:
+                if isinstance(error, OctopusUnreachableError) or (error.status or 0) >= 500:
+                    self.host.verbose("Approving {0} did not get through ({1}); looking again at "
+                                      "the next poll.".format(interruption["Id"], error))
+                    return
                 self._refused(interruption, error)
         elif verdict.action == "tell":
             self.host.warning(verdict.reason)
@@ -204,11 +210,9 @@ class AutoApprover:
                 "to view and submit interruptions (InterruptionViewSubmitResponsible) and membership "
                 "of a team responsible for it; until then the child waits for a person.".format(
                     _title(interruption), detail))
-        elif error.status == 400:
+        else:
             self.host.info("\"{0}\" was not approved by the step: {1}".format(
                 _title(interruption), detail))
-        else:
-            raise error
 
 
 def _title(interruption):

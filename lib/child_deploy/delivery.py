@@ -128,7 +128,7 @@ def what_if(host, base, request, target):
 
 def run_deployment(client, host, clock, settings, target, request, base, approval=None):
     """Create (or attach to) the deployment, then follow it unless told not to."""
-    created = create_once(client, host.verbose, request)
+    created = create_once(client, clock, host.verbose, request)
     if created.reason:
         host.highlight(created.reason)
     deployment = created.deployment
@@ -182,17 +182,17 @@ class Follow:
         self.interruptions = None
 
     def until_done(self, deadline, created_here):
+        self.created_here = created_here
         self.host.info("Waiting for {0} (up to {1} s).".format(self.describe,
                                                                self.settings.timeout_seconds))
         with cancellation_signals():
             try:
                 waited = wait_for_task(self.task, self.clock, deadline, self.on_poll)
             except StepCancelledError as cancelled:
-                return self.cancelled(cancelled, created_here)
+                return self.cancelled(cancelled)
             except StepError as error:
                 self.lost(error)
-        if self.logs:
-            self.logs()
+        self.last_log_lines()
         if waited.timed_out:
             return self.timed_out(waited.task)
         return self.finished(waited.task)
@@ -211,13 +211,42 @@ class Follow:
             self.interruption_handler()(task)
 
     def interruption_handler(self):
-        """Built on first need, so a child without interventions costs no approval requests."""
+        """Built on first need, so a child without interventions costs no approval requests.
+
+        When the parent's approvals cannot be read, the child is left to a person (said once)
+        rather than failing the step while the child waits.
+        """
+        if self.interruptions is None and self.approval is not None:
+            try:
+                self.interruptions = make_auto_approver(self.client, self.host, self.settings,
+                                                        self.approval)
+            except StepError as error:
+                self.host.warning("The parent's approvals could not be read ({0}); the child's "
+                                  "manual interventions are left to a person.".format(error))
         if self.interruptions is None:
-            self.interruptions = (make_auto_approver(self.client, self.host, self.settings,
-                                                     self.approval)
-                                  if self.approval is not None
-                                  else PersonNotice(self.host, self.clock, self.describe))
+            self.interruptions = PersonNotice(self.host, self.clock, self.describe)
         return self.interruptions
+
+    def last_log_lines(self):
+        """The child's final log lines; missing them is worth a warning, not a failed step."""
+        if not self.logs:
+            return
+        try:
+            self.logs()
+        except StepError as error:
+            self.host.warning("The child's last log lines could not be read: {0}".format(error))
+
+    def stop_child(self, wanted):
+        """Cancel the child when asked and when this step created it; say what became of it."""
+        if not wanted:
+            return None
+        if not self.created_here:
+            return "left running: this step did not create it"
+        try:
+            cancel_task(self.client, self.outcome.task_id)
+        except StepError as error:
+            return "not cancelled, because cancelling failed ({0})".format(error)
+        return "cancelled"
 
     def finished(self, task):
         state = task.get("State")
@@ -233,13 +262,11 @@ class Follow:
         raise DeploymentFailedError(reason, state)
 
     def timed_out(self, task):
-        cancel = self.settings.cancel_on_timeout
-        if cancel:
-            cancel_task(self.client, self.outcome.task_id)
+        fate = (self.stop_child(self.settings.cancel_on_timeout)
+                or "left running (\"Cancel child on timeout\" is No)")
         reason = ("The child deployment of {0} was still {1} after {2} s, so it was {3}. Increase "
                   "\"Wait for Deployment\" or follow it at {4}").format(
-            self.describe, task.get("State"), self.settings.timeout_seconds,
-            "cancelled" if cancel else "left running (\"Cancel child on timeout\" is No)",
+            self.describe, task.get("State"), self.settings.timeout_seconds, fate,
             task_url(self.client, self.target.space_id, self.outcome.task_id))
         publish(self.host, self.outcome.with_(outcome="TimedOut", reason=reason))
         raise DeploymentTimeoutError(reason)
@@ -252,12 +279,9 @@ class Follow:
         publish(self.host, self.outcome.with_(outcome="Unknown", reason=reason))
         raise StepError(reason) from error
 
-    def cancelled(self, cancelled, created_here):
-        if created_here:
-            cancel_task(self.client, self.outcome.task_id)
+    def cancelled(self, cancelled):
         reason = "{0} The child deployment of {1} was {2}.".format(
-            cancelled, self.describe, "cancelled too" if created_here else
-            "not created by this step and is left running")
+            cancelled, self.describe, self.stop_child(True))
         publish(self.host, self.outcome.with_(outcome="Canceled", reason=reason))
         raise StepCancelledError(reason)
 
@@ -307,4 +331,6 @@ def approval_tenant(client, host, settings, target):
             host.info('"Approval Tenant" ({0}) is ignored: this deployment is untenanted.'.format(name))
             return None
         return named
+    if target.tenant and client.space_id != target.space_id:    # the parent's own tenant record
+        return find_tenant(client, target.tenant["Name"], label="Tenant Name")
     return target.tenant

@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 
 from .errors import ConfigurationError, OctopusApiError
 from .lookups import tasks_by_id
+from .selection import instant
 
 ACTIVE_STATES = ("Queued", "Executing")
+LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment
 Created = namedtuple("Created", "deployment created_here reason")
 
 
@@ -60,9 +62,15 @@ def release_deployments(client, release_id):
         "Items") or []
 
 
-def active_deployment(client, listed, request):
-    """A queued or executing deployment of the same release, environment and tenant, if any."""
-    same = [d for d in listed if _same_target(d, request)]
+def active_deployment(client, listed, request, now):
+    """A queued or executing deployment of exactly this request, if any.
+
+    Exactly: same release, environment, tenant, targets and skipped steps (a parent redeploying
+    to a rebuilt server must not be satisfied by a deployment to another one). A deployment
+    scheduled for later is someone's plan, not a run in progress, so it is never joined.
+    """
+    same = [d for d in listed if _same_target(d, request)
+            and instant(d.get("QueueTime") or "") <= now]
     if not same:
         return None
     tasks = tasks_by_id(client, [d.get("TaskId") for d in same])
@@ -72,14 +80,14 @@ def active_deployment(client, listed, request):
     return None
 
 
-def create_once(client, log, request):
+def create_once(client, clock, log, request):
     """Attach to an active deployment of the same thing, or create one; never create two."""
     listed = release_deployments(client, request["ReleaseId"])
-    existing = active_deployment(client, listed, request)
+    existing = active_deployment(client, listed, request, clock.now())
     if existing is not None:
         return Created(existing, False, "Deployment {0} of the same release to the same "
-                       "environment is already {1}; waiting for it instead of creating another."
-                       .format(existing["Id"], "queued or running"))
+                       "environment and targets is already queued or running; waiting for it "
+                       "instead of creating another.".format(existing["Id"]))
     known = {d["Id"] for d in listed}
     try:
         return Created(client.post("deployments", body=request), True, "")
@@ -88,12 +96,26 @@ def create_once(client, log, request):
             raise
         log("The answer to the create call was lost ({0}); checking whether Octopus created the "
             "deployment before trying again.".format(str(error).splitlines()[0]))
-    made = [d for d in release_deployments(client, request["ReleaseId"])
-            if d["Id"] not in known and _same_target(d, request)]
-    if made:
-        return Created(made[0], True, "Octopus had created deployment {0}; using it.".format(
-            made[0]["Id"]))
+        waits = LOST_ANSWER_WAITS if getattr(error, "sent", True) else (0.0,)
+    made = made_after_all(client, clock, request, known, waits)
+    if made is not None:
+        return Created(made, True, "Octopus had created deployment {0}; using it.".format(made["Id"]))
     return Created(client.post("deployments", body=request), True, "")
+
+
+def made_after_all(client, clock, request, known, waits):
+    """The deployment a create call whose answer was lost made, looking a few times.
+
+    A server may commit the deployment a moment after the connection broke, so one look is not
+    enough; after LOST_ANSWER_WAITS (about 15 s) with nothing new, the call never arrived.
+    """
+    for wait in waits:
+        clock.sleep(wait)
+        made = [d for d in release_deployments(client, request["ReleaseId"])
+                if d["Id"] not in known and _same_target(d, request)]
+        if made:
+            return made[0]
+    return None
 
 
 def cancel_task(client, task_id):
@@ -102,8 +124,12 @@ def cancel_task(client, task_id):
 
 
 def _same_target(deployment, request):
+    def ids(source, name):
+        return {str(i).lower() for i in source.get(name) or ()}
     return (deployment.get("EnvironmentId") == request["EnvironmentId"]
-            and (deployment.get("TenantId") or None) == (request.get("TenantId") or None))
+            and (deployment.get("TenantId") or None) == (request.get("TenantId") or None)
+            and all(ids(deployment, name) == ids(request, name)
+                    for name in ("SpecificMachineIds", "ExcludedMachineIds", "SkipActions")))
 
 
 def _iso(timestamp):

@@ -33,6 +33,7 @@ class Host:
 
     def __init__(self):
         self._secrets = []
+        self.outputs_published = False     # set by outcome.publish; the runner fills in on errors
 
     def add_secret(self, secret):
         """Never show `secret` again, whatever message it ends up in."""

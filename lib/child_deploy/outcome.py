@@ -66,6 +66,7 @@ def publish(host, outcome):
     """Set every output variable (always strings) and return the outcome."""
     for name, value in outcome.outputs().items():
         host.set_output(name, value)
+    host.outputs_published = True
     return outcome
 
 

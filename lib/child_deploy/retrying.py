@@ -55,9 +55,14 @@ def should_retry(policy, error, attempt, idempotent, remaining_seconds, delay):
 
 
 def is_maintenance(error):
-    """Octopus in maintenance mode refuses work for a while; it is worth waiting for."""
-    text = getattr(error, "error_message", "") or ""
-    return "maintenance" in text.lower()
+    """Octopus in maintenance mode refuses work for a while; it is worth waiting for.
+
+    Only the server's own phrase counts (or a 503 that mentions maintenance): a 400 about an
+    environment that happens to be called "Maintenance" must not be retried for minutes.
+    """
+    text = (getattr(error, "error_message", "") or "").lower()
+    return "maintenance mode" in text or (getattr(error, "status", None) == 503
+                                          and "maintenance" in text)
 
 
 def parse_retry_after(value):

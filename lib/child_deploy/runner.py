@@ -15,6 +15,7 @@ from .dependencies import ensure_dependencies
 from .errors import StepError
 from .flow import deploy_child
 from .octopus_client import OctopusClient
+from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
 
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
@@ -33,6 +34,8 @@ def run(host, clock=None, session=None, install=None):
         outcome = deploy_child(settings, client, host, clock)
         return 0 if outcome.succeeded else 1
     except StepError as error:
+        if not host.outputs_published:      # later steps may read the outputs: say why they are empty
+            publish(host, nothing_to_deploy("Error", str(error)))
         host.fail(str(error))
         return 1
     except Exception:  # noqa: BLE001 - the single catch-all, by design

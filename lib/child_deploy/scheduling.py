@@ -8,6 +8,7 @@ day alone means today. Times in the past are refused, never silently moved to to
 """
 
 import re
+import warnings
 from datetime import timedelta, timezone
 
 ZONE_SUFFIX = re.compile(r"^(?P<when>.*\S)\s+(?P<zone>UTC|GMT|Z|[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$")
@@ -23,7 +24,11 @@ def parse_schedule(text, now, local_zone=None):
     zone = zone or local_zone or tz.tzlocal()
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
-        moment = date_parser.parse(when, default=today, dayfirst=False)
+        moment = _parse_strictly(date_parser, when, today)
+    except date_parser.UnknownTimezoneWarning:
+        raise ValueError('"{0}" uses a time zone abbreviation dateutil cannot place (got "{1}"); '
+                         'abbreviations such as EST or CET are ambiguous. Use an IANA name such as '
+                         '"America/New_York" or an offset such as "-05:00".'.format(LABEL, text))
     except (ValueError, OverflowError):
         raise ValueError('"{0}" could not be read as a date and time (got "{1}"). Use a form such '
                          'as "19:00", "7:00 PM", "2026-11-23 19:00", "2026-11-23T19:00:00+01:00" '
@@ -36,6 +41,13 @@ def parse_schedule(text, now, local_zone=None):
                          'deployments must be in the future.'.format(
                              LABEL, text, _utc(instant), _utc(now)))
     return instant, "Scheduled for {0} UTC ({1}).".format(_utc(instant), text)
+
+
+def _parse_strictly(date_parser, when, today):
+    """dateutil reads an unknown zone name as no zone and only warns (on stderr); refuse it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", date_parser.UnknownTimezoneWarning)
+        return date_parser.parse(when, default=today, dayfirst=False)
 
 
 def queue_expiry(queue_time, minutes):

@@ -11,6 +11,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Tuple
+from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 from .parameters import PARAMETERS
@@ -201,10 +202,19 @@ def _secret(row, raw):
 
 def _url(row, raw):
     url = _required(row, raw).rstrip("/")
-    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url, re.IGNORECASE):
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url, re.IGNORECASE) or not _host_and_port_ok(url):
         raise ValueError('"{0}" must be an http:// or https:// address such as '
                          '"https://octopus.example.com" (got {1}).'.format(row.label, _quote(raw)))
     return url
+
+
+def _host_and_port_ok(url):
+    """A host name and, if given, a port from 1 to 65535 (`:abc`, `:99999`, `[::1` are not)."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or 0 < parts.port)
+    except ValueError:
+        return False
 
 
 def _choice(row, raw):

@@ -279,7 +279,10 @@ class World(DeployMixin):
         return sorted(items, key=lambda r: (version_key(r.version), r.assembled), reverse=True)
 
     def task_ahead_of(self, task):
-        """The previous unfinished task of the same project/environment/tenant, if any."""
+        """The previous unfinished task of the same project/environment/tenant, if any.
+
+        A task scheduled for later (queued, not yet due) holds nothing up, as in Octopus.
+        """
         if task.deployment is None:
             return None
         key = (task.project_id, task.environment_id, task.tenant_id)
@@ -288,7 +291,8 @@ class World(DeployMixin):
             if other is task:
                 return ahead
             if other.deployment is not None and not other.is_completed and \
-                    (other.project_id, other.environment_id, other.tenant_id) == key:
+                    (other.project_id, other.environment_id, other.tenant_id) == key and \
+                    not _not_yet_due(other, self.clock.now()):
                 ahead = other
         return ahead
 
@@ -340,6 +344,10 @@ def _lock_builders(cls):
             if callable(value) and name.startswith(("add_", "set_", "modify_", "join_", "snapshot_")):
                 setattr(cls, name, _locked(value))
     return cls
+
+
+def _not_yet_due(task, now):
+    return task.state == "Queued" and task.not_before is not None and task.not_before > now
 
 
 def created_key(deployment):

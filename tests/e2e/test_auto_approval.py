@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from conftest import created_deployments
-from octopus_sim import Approval, InterruptionPlan, TaskScript, operations
+from e2e_steps import created_deployments
+from octopus_sim import Approval, InterruptionPlan, Phase, TaskScript, operations
 
 PRODUCTION = {"ManualIntervention.EnvironmentToUse": "Prod Approval"}
 
@@ -173,3 +173,49 @@ def test_a_child_without_interventions_costs_no_approval_requests(step, sim, sui
     run = step("Web API", "Staging")
     assert run.exit_code == 0, run.result_message
     assert not [route for route in sim.request_counts() if "events" in route or "teammembership" in route]
+
+
+def test_an_intervention_naming_no_team_is_left_to_a_person(step, sim, suite):
+    intervention_script(sim, suite, teams=[])
+    run = step("Web API", "Production", **dict(PRODUCTION, **{"CancelDeployment.Seconds": "60"}))
+    assert run.outputs["ChildOutcome"] == "TimedOut"
+    assert run.text("warning").count("names no responsible team") == 1
+    _deployment, interruption = only_interruption(sim, suite, "Web API", "Production")
+    assert interruption.values["Result"] is None
+
+
+def test_unreadable_parent_approvals_leave_the_child_to_a_person(step, sim, suite):
+    intervention_script(sim, suite)
+    sim.faults.fail_next(count=50, status=403, methods=("GET",), path_contains="/events")
+    run = step("Web API", "Production", **dict(PRODUCTION, **{"CancelDeployment.Seconds": "60"}))
+    assert run.outputs["ChildOutcome"] == "TimedOut"
+    assert run.text("warning").count("The parent's approvals could not be read") == 1
+    assert "is waiting for a person" in run.text("warning")
+
+
+def test_a_misspelt_approval_environment_fails_before_anything_is_deployed(step, sim, suite):
+    intervention_script(sim, suite)
+    run = step("Web API", "Production", **{"ManualIntervention.EnvironmentToUse": "Prod Aproval"})
+    assert run.exit_code != 0
+    assert "Approval Environment" in run.result_message and "Prod Aproval" in run.result_message
+    assert created_deployments(sim, suite, "Web API", "Production") == []
+
+
+def test_a_child_in_another_space_reads_approvals_from_the_parents_space(step, sim, suite):
+    world = sim.world
+    space = world.add_space("Platform Team")
+    environments = {n: world.add_environment(n, space=space) for n in ("Staging", "Production")}
+    lifecycle = world.add_lifecycle("Platform", [Phase(n, optional=[n]) for n in environments], space=space)
+    project = world.add_project("Gateway", lifecycle, space=space)
+    team = world.add_team("Gateway Approvers", space=space, members=[world.api_user, suite.approver])
+    release = world.add_release(project, "1.0.0", created=sim.clock.now() - timedelta(hours=3))
+    world.add_deployment(release, environments["Staging"], created=sim.clock.now() - timedelta(hours=2))
+    world.set_task_script(project, TaskScript(run_seconds=10, interruptions=[
+        InterruptionPlan(at_seconds=2, responsible_team_ids=[team.id], title="Approve Gateway")]))
+    run = step("Gateway", "Production", **dict(PRODUCTION, **{"Space.Name": "Platform Team"}))
+    assert run.exit_code == 0, run.result_message
+    [deployment] = world.deployments_for(project, environments["Production"])
+    [interruption] = world.interruptions_regarding(deployment.task_id)
+    assert interruption.values["Result"] == "Proceed"
+    events = [r for r in sim.requests if r.route.endswith("/events")]
+    assert events and all(r.query.get("spaces") in (["Spaces-1"], "Spaces-1") for r in events)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import pytest
 
 from child_deploy.parameters import parameter
-from conftest import SIM_KEY, StepRunner, created_deployments
+from e2e_steps import SIM_KEY, StepRunner, created_deployments
 from octopus_sim import ManualClock, Simulator, load_sample_suite
 
 PROJECTS = ("Database", "Scheduling Service", "Web API", "Web UI")

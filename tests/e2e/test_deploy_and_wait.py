@@ -7,7 +7,7 @@ import pytest
 
 from child_deploy.host import RecordingHost
 from child_deploy.runner import run
-from conftest import SIM_KEY, created_deployments
+from e2e_steps import SIM_KEY, created_deployments
 from octopus_sim import InterruptionPlan, StepClock, TaskScript
 
 
@@ -220,10 +220,11 @@ def test_scheduled_deployment_is_created_for_the_utc_instant_and_not_waited_for(
     assert sim.world.task_of(deployment).state == "Queued"
 
 
-@pytest.mark.parametrize("value", ["2026-11-19 19:00 Europe/London", "next thursday-ish", "25:00"])
+@pytest.mark.parametrize("value", ["2026-11-19 19:00 Europe/London", "next thursday-ish", "25:00",
+                                   "2026-11-23 19:00 EST"])
 def test_a_past_or_unreadable_schedule_is_refused_before_anything_is_deployed(step, sim, suite, value):
     run = step("Web API", "Staging", **{"Deployment.FutureTime": value})
-    assert run.exit_code != 0
+    assert run.exit_code != 0 and run.stderr == ""
     assert '"Scheduling"' in run.result_message and value in run.result_message
     assert not [r for r in sim.requests if r.method != "GET"]
 
@@ -243,7 +244,7 @@ def test_sigterm_while_waiting_cancels_the_child_this_step_created(sim, suite, s
     host = RecordingHost(step.variables("Web API", "Staging"))
     code = run(host, clock=clock)
     assert code == 1
-    assert "cancelled (signal" in host.failure and "cancelled too" in host.failure
+    assert "cancelled (signal" in host.failure and "Staging was cancelled." in host.failure
     [deployment] = created_deployments(sim, suite, "Web API", "Staging")
     sim.clock.advance(5)
     sim.world.tick()
@@ -262,3 +263,89 @@ def test_the_timeout_of_an_attached_deployment_counts_from_its_creation(step, si
     assert second.outputs["ChildDeploymentId"] == first.outputs["ChildDeploymentId"]
     [deployment] = created_deployments(sim, suite, "Web API", "Staging")
     assert 60 <= (sim.clock.now() - deployment.created).total_seconds() <= 65
+
+
+def test_someone_elses_scheduled_deployment_is_neither_joined_nor_cancelled(step, sim, suite):
+    from datetime import timedelta
+    world = sim.world
+    release = suite.releases[("Web API", "2021.1.1.2")]
+    tomorrow = sim.clock.now() + timedelta(days=1)
+    planned = world.add_deployment(release, suite.environments["Staging"], state="Queued")
+    world.task_of(planned).queue_time = world.task_of(planned).not_before = tomorrow
+    planned.queue_time = tomorrow
+    run = step("Web API", "Staging")
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ChildDeploymentId"] != planned.id
+    world.tick()
+    assert world.task_of(planned).state == "Queued"
+
+
+def test_an_attached_deployment_is_not_cancelled_on_timeout(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(queue_seconds=3600))
+    first = step("Web API", "Staging", **{"WaitForFinish.Value": "No"})
+    second = step("Web API", "Staging", **{"CancelDeployment.Seconds": "30"})
+    assert second.outputs["ChildDeploymentId"] == first.outputs["ChildDeploymentId"]
+    assert "left running: this step did not create it" in second.result_message
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert sim.world.task_of(deployment).state == "Queued"
+
+
+def test_a_running_deployment_to_other_targets_is_not_joined(step, sim, suite):
+    """A rebuilt s-web-api-02 needs its own deployment even while s-web-api-01's is running."""
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=120))
+    one = step("Web API", "Staging", **{"Target.MachineNames": "s-web-api-01", "WaitForFinish.Value": "No"})
+    two = step("Web API", "Staging", **{"Target.MachineNames": "s-web-api-02", "WaitForFinish.Value": "No"})
+    assert one.outputs["ChildDeploymentId"] != two.outputs["ChildDeploymentId"]
+    made = created_deployments(sim, suite, "Web API", "Staging")
+    assert sorted(sim.world.get(d.specific_machine_ids[0]).name for d in made) == ["s-web-api-01",
+                                                                                  "s-web-api-02"]
+
+
+def test_a_create_committed_after_its_answer_was_lost_is_found_not_repeated(sim, suite, step):
+    """In-process: the POST's answer times out and the server commits it a second later."""
+    import requests
+
+    class LateCommit(requests.Session):
+        pending = None
+
+        def request(self, method, url, **kwargs):
+            if method == "POST" and url.endswith("/deployments") and self.pending is None:
+                self.pending = (method, url, kwargs)
+                raise requests.exceptions.ReadTimeout("read timed out")
+            return super().request(method, url, **kwargs)
+
+    session, clock = LateCommit(), StepClock(sim.clock)
+    plain_sleep = clock.sleep
+
+    def sleep_and_commit(seconds):
+        plain_sleep(seconds)
+        if seconds >= 1 and session.pending:
+            method, url, kwargs = session.pending
+            session.pending = ()
+            requests.Session.request(session, method, url, **kwargs)
+
+    clock.sleep = sleep_and_commit
+    host = RecordingHost(step.variables("Web API", "Staging", **{"WaitForFinish.Value": "No"}))
+    assert run(host, clock=clock, session=session) == 0, host.failure
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert host.outputs["ChildDeploymentId"] == deployment.id
+    assert "Octopus had created deployment" in host.text()
+    assert SIM_KEY not in host.text() + str(host.outputs)
+
+
+def test_a_failed_cancel_still_publishes_the_timeout(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(queue_seconds=3600))
+    sim.faults.fail_next(count=50, status=403, methods=("POST",), path_contains="/cancel")
+    run = step("Web API", "Staging", **{"CancelDeployment.Seconds": "30"})
+    assert run.outputs["ChildOutcome"] == "TimedOut"
+    assert run.outputs["ChildDeploymentId"].startswith("Deployments-")
+    assert "was still Queued after 30 s" in run.result_message
+    assert "not cancelled, because cancelling failed" in run.result_message
+
+
+def test_an_error_after_the_release_was_chosen_still_sets_the_outputs(step, sim, suite):
+    run = step("Web API", "Staging", **{"Deployment.SkipSteps": "No such step"})
+    assert run.exit_code != 0
+    assert run.outputs["ChildOutcome"] == "Error"
+    assert "No such step" in run.outputs["ChildOutcomeReason"]
+    assert run.outputs["ReleaseToPromote"] == "N/A" and run.outputs["ChildReleaseToDeploy"] == "False"

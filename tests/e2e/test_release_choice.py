@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import created_deployments
+from e2e_steps import created_deployments
 from octopus_sim import Phase
 from octopus_sim.history import generate
 

@@ -22,7 +22,7 @@ import requests
 from child_deploy.host import RecordingHost
 from child_deploy.octopus_client import OctopusClient
 from child_deploy.runner import run
-from conftest import SIM_KEY, StepRunner, created_deployments
+from e2e_steps import SIM_KEY, StepRunner, created_deployments
 from octopus_sim import ManualClock, Simulator, StepClock, load_sample_suite
 
 IN_PROCESS_RUNS = 100

@@ -20,7 +20,7 @@ import threading
 
 import pytest
 
-from conftest import SIM_KEY, created_deployments
+from e2e_steps import SIM_KEY, created_deployments
 from octopus_sim import TaskScript
 
 PERMISSIONS = ("Project Viewer", "Environment Viewer", "Deployment Creator", "interruptions")

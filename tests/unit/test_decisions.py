@@ -116,7 +116,7 @@ BOB = Approver("Users-2", "bob", ("Teams-dev",))
     (dict(GUIDED, Type=None), [ALICE], "skip", None),           # old servers: told apart by the form
     (dict(MANUAL, IsPending=False), [ALICE], "skip", None),
     (dict(MANUAL, CanTakeResponsibility=False), [ALICE], "tell", "alice"),
-    (dict(MANUAL, ResponsibleTeamIds=[]), [BOB], "approve", "bob"),
+    (dict(MANUAL, ResponsibleTeamIds=[]), [BOB, ALICE], "tell", None),   # no team: a person decides
 ])
 def test_interruption_verdicts(interruption, approvers, action, who):
     verdict = decide_interruption(interruption, approvers)

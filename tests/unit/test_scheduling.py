@@ -37,6 +37,8 @@ def test_accepted_forms(text, expected_utc):
     ("tomorrow-ish", "could not be read"),
     ("2026-13-45 25:99", "could not be read"),
     ("2026-11-23 19:00 Mars/Olympus_Mons", "time zone"),
+    ("2026-11-23 19:00 EST", "abbreviation"),                     # would be read as UTC, 5 h early
+    ("2026-11-23 19:00 CET", "abbreviation"),
 ])
 def test_refused_forms(text, says):
     with pytest.raises(ValueError) as raised:

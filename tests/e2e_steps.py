@@ -1,0 +1,75 @@
+"""What end-to-end tests share: the simulator's key, the step runner, the deployments a run made.
+
+The built step body runs as the parent project "Release Orchestration" deploying its release
+2021.1.1 to the destination environment; its clock is the simulator's, so waiting advances
+simulated time instead of sleeping. (A plain module, not conftest.py, so tests can import it.)
+"""
+
+from harness import built_body, run_body
+from octopus_sim import TaskScript
+
+SIM_KEY = "API-SIMULATORKEY0000000000000000"
+BODY = built_body()
+
+
+class StepRunner:
+    """Runs the built body with parameters and the parent's system variables; keeps every run."""
+
+    def __init__(self, sim, suite, tmp_path):
+        self.sim, self.suite, self.tmp_path = sim, suite, tmp_path
+        self.runs = []
+        self.parent_deployments = {}
+
+    def parent_variables(self, environment, tenant=None):
+        """System variables of a running parent deployment of 2021.1.1 to `environment`."""
+        world, suite = self.sim.world, self.suite
+        key = (environment, tenant and tenant.id)
+        if key not in self.parent_deployments:
+            world.set_task_script(suite.parent, TaskScript(run_seconds=10 ** 7))
+            self.parent_deployments[key] = world.add_deployment(
+                suite.parent_release, suite.environments[environment], tenant=tenant, state="Executing")
+        deployment = self.parent_deployments[key]
+        variables = {
+            "Octopus.Web.ServerUri": self.sim.url, "Octopus.Space.Id": "Spaces-1",
+            "Octopus.Space.Name": "Default", "Octopus.Project.Id": suite.parent.id,
+            "Octopus.Project.Name": suite.parent.name, "Octopus.Release.Id": suite.parent_release.id,
+            "Octopus.Release.Number": suite.parent_release.version,
+            "Octopus.Release.Channel.Id": suite.parent_release.channel_id,
+            "Octopus.Environment.Id": suite.environments[environment].id,
+            "Octopus.Environment.Name": environment, "Octopus.Deployment.Id": deployment.id,
+            "Octopus.Task.Id": deployment.task_id,
+        }
+        if tenant is not None:
+            variables.update({"Octopus.Deployment.Tenant.Id": tenant.id,
+                              "Octopus.Deployment.Tenant.Name": tenant.name})
+        return variables
+
+    def variables(self, project, destination, parent_environment=None, parent_tenant=None, **params):
+        variables = self.parent_variables(parent_environment or destination, parent_tenant)
+        variables.update({
+            "ChildProject.Web.ServerUrl": self.sim.url, "ChildProject.Api.Key": SIM_KEY,
+            "ChildProject.Space.Name": "Default", "ChildProject.Project.Name": project,
+            "ChildProject.Destination.EnvironmentName": destination,
+        })
+        variables.update({"ChildProject." + name: value for name, value in params.items()})
+        return variables
+
+    def __call__(self, project, destination, system=None, parent_environment=None,
+                 parent_tenant=None, extra_env=None, **params):
+        """Run the step once; `params` are parameter names without the `ChildProject.` prefix."""
+        variables = self.variables(project, destination, parent_environment, parent_tenant, **params)
+        variables.update(system or {})
+        return self.run_variables(variables, extra_env=extra_env)
+
+    def run_variables(self, variables, extra_env=None):
+        work_dir = str(self.tmp_path / "run{0}".format(len(self.runs) + 1))
+        run = run_body(BODY, variables, work_dir, clock_url=self.sim.url, extra_env=extra_env)
+        self.runs.append(run)
+        return run
+
+
+def created_deployments(sim, suite, project, environment):
+    """Deployments of `project` to `environment` created after the sample history (by the step)."""
+    history = {d.id for d in suite.deployments}
+    return [d for d in sim.world.deployments_for(suite.projects[project], suite.environments[environment])
+            if d.id not in history]
