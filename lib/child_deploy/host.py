@@ -136,6 +136,7 @@ class TerminalHost(Host):
         self.outputs = {}
         self.artifacts = []
         self.failure = None
+        self._last_progress = None
 
     def variable(self, name):
         return to_host_str(self._variables.get(name, ""))
@@ -146,7 +147,11 @@ class TerminalHost(Host):
         print(self.PREFIX[level] + message, file=self.stream, flush=True)
 
     def progress(self, percent, message):
-        self.verbose("[{0:3d}%] {1}".format(int(percent), message))
+        """A line when the state changes or every 5 %, so a long wait shows it is alive."""
+        key = (int(percent) // 5, re.sub(r"\(\d+ s\)", "", message))
+        if key != self._last_progress:
+            self._last_progress = key
+            self.info("[{0:3d}%] {1}".format(int(percent), message))
 
     def set_output(self, name, value, sensitive=False):
         self.outputs[name] = "********" if sensitive else self.scrub(value)

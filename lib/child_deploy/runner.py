@@ -9,6 +9,8 @@ import atexit
 import os
 import tempfile
 import traceback
+import warnings
+from contextlib import contextmanager
 
 from .clock import SystemClock
 from .dependencies import ensure_dependencies
@@ -25,8 +27,31 @@ API_KEY_PARAMETER = "ChildProject.Api.Key"
 
 def run(host, clock=None, session=None, install=None):
     """Run the step on `host`; return the process exit code (0 success, 1 failure)."""
+    with warnings_to_verbose(host):
+        return _run(host, clock or SystemClock(), session, install)
+
+
+@contextmanager
+def warnings_to_verbose(host):
+    """Library warnings (urllib3 on an old OpenSSL, a deprecation) go to the verbose log.
+
+    Python prints warnings on stderr, which Octopus shows as errors and, with
+    FailScriptOnErrorOutput, turns into a failed step.
+    """
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        host.verbose("{0}: {1}".format(category.__name__, message))
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+def _run(host, clock, session, install):
     host.add_secret(host.variable(API_KEY_PARAMETER).strip())
-    clock = clock or SystemClock()
     try:
         ensure_dependencies(host, install=install)
         settings = parse_settings(host.variable, now=clock.now())

@@ -73,3 +73,24 @@ def test_recording_and_terminal_hosts(capsys):
     terminal.set_output("X", False)
     assert terminal.outputs == {"X": "False"}
     assert "WARNING: careful" in capsys.readouterr().out
+
+
+def test_library_warnings_go_to_the_verbose_log_not_stderr(capsys):
+    import warnings
+    from child_deploy.runner import warnings_to_verbose
+    host = RecordingHost({})
+    with warnings_to_verbose(host):
+        warnings.warn_explicit("old OpenSSL", RuntimeWarning, "urllib3/__init__.py", 1)
+    assert capsys.readouterr().err == ""
+    assert host.messages == [("verbose", "RuntimeWarning: old OpenSSL")]
+
+
+def test_terminal_progress_is_shown_when_the_state_changes_or_every_five_percent(capsys):
+    host = TerminalHost({})
+    for percent, message in [(0, "Web API: Queued (0 s)"), (1, "Web API: Queued (9 s)"),
+                             (2, "Web API: Executing (20 s)"), (3, "Web API: Executing (40 s)"),
+                             (5, "Web API: Executing (90 s)")]:
+        host.progress(percent, message)
+    shown = [line for line in capsys.readouterr().out.splitlines() if "%]" in line]
+    assert shown == ["[  0%] Web API: Queued (0 s)", "[  2%] Web API: Executing (20 s)",
+                     "[  5%] Web API: Executing (90 s)"]
