@@ -5,6 +5,8 @@ The built step body runs as the parent project "Release Orchestration" deploying
 simulated time instead of sleeping. (A plain module, not conftest.py, so tests can import it.)
 """
 
+import os
+
 from harness import built_body, run_body
 from octopus_sim import TaskScript
 
@@ -73,3 +75,17 @@ def created_deployments(sim, suite, project, environment):
     history = {d.id for d in suite.deployments}
     return [d for d in sim.world.deployments_for(suite.projects[project], suite.environments[environment])
             if d.id not in history]
+
+
+
+def key_leaks(run, key=SIM_KEY):
+    """Where `key` shows up in a run, in any case: printed, published, saved or reported."""
+    places = {"stdout": run.stdout, "stderr": run.stderr, "result message": run.result_message or "",
+              "outputs": "\n".join(run.outputs.values()),
+              "progress": "\n".join(message for _percent, message in run.progress),
+              "artifact names": "\n".join(name for _path, name in run.artifacts)}
+    for path, name in run.artifacts:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                places["artifact " + name] = handle.read()
+    return sorted(place for place, text in places.items() if key.lower() in text.lower())

@@ -107,8 +107,8 @@ def order_candidates(deployments, tasks_by_id, releases_by_id):
     rows = []
     for deployment in deployments:
         task = tasks_by_id.get(deployment.get("TaskId"), {})
-        if task.get("State", "Success") != "Success":
-            continue    # asked for taskState=Success; never trust a filter with a production deploy
+        if task.get("State") != "Success":
+            continue    # asked for taskState=Success, but a filter is no proof; an unknown task neither
         started = task.get("StartTime") or task.get("CompletedTime") or deployment.get("Created") or ""
         rows.append((instant(started), started, deployment))
     rows.sort(key=lambda row: row[0], reverse=True)

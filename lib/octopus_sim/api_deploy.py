@@ -175,6 +175,19 @@ def process_template(ctx):
 
 
 # -- deployments ------------------------------------------------------------------------------------
+TASK_STATES = ("Queued", "Executing", "Failed", "Canceled", "TimedOut", "Success", "Cancelling")
+
+
+def task_states(values, parameter):
+    """Task state names as the server's enum binding reads them: any case; unknown names are a 400."""
+    known = {state.lower(): state for state in TASK_STATES}
+    unknown = [v for v in values if v.lower() not in known]
+    if unknown:
+        raise bad_request("The value '%s' is not valid for %s." % (unknown[0], parameter),
+                          ["%s must be one of %s." % (parameter, ", ".join(TASK_STATES))])
+    return {known[v.lower()] for v in values}
+
+
 def list_deployments(ctx):
     q, world = ctx.query, ctx.world
     projects = {world.get(p).id for p in q.list("projects") if world.get(p)}
@@ -188,9 +201,12 @@ def list_deployments(ctx):
         wanted = {v.lower() for v in q.list(name)}
         if wanted:
             candidates = [d for d in candidates if (value(d) or "").lower() in wanted]
-    states = {s.lower() for s in q.list("taskState")}
-    if states:
-        candidates = [d for d in candidates if world.task_of(d).state.lower() in states]
+    if len(q.list("taskState")) > 1:
+        raise bad_request("The value '%s' is not valid for taskState." % q.get("taskState"),
+                          ["taskState takes one task state."])
+    states = task_states(q.list("taskState"), "taskState")
+    if states and not world.ignore_task_state_filter:
+        candidates = [d for d in candidates if world.task_of(d).state in states]
     candidates = [d for d in candidates if d.space_id == ctx.space_id and contains(d.name, q.get("partialName"))]
     candidates.sort(key=created_key, reverse=True)
     return _page(ctx, "Deployment", [render.deployment(d) for d in candidates],

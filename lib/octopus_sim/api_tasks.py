@@ -3,14 +3,13 @@ server is: `/api/tasks`, `/api/interruptions` and `/api/events` take `spaces=`).
 
 from . import operations as ops
 from . import render, views
-from .api_deploy import _page
+from .api_deploy import TASK_STATES, _page, task_states
 from .clock import parse_date
 from .operations import find
 from .paging import contains
 from .routes import MIXED
 from .errors import not_found
 
-TASK_STATES = ("Queued", "Executing", "Failed", "Canceled", "TimedOut", "Success", "Cancelling")
 
 
 def register(router):
@@ -22,11 +21,11 @@ def register(router):
     add("GET", "tasks/{id}/raw", task_raw, MIXED)
     add("POST", "tasks/{id}/cancel", cancel_task, MIXED)
     add("GET", "tasks/{id}/queued-behind", queued_behind, MIXED)
-    add("GET", "interruptions", list_interruptions, MIXED)
-    add("GET", "interruptions/{id}", get_interruption, MIXED)
-    add("GET", "interruptions/{id}/responsible", get_responsible, MIXED)
-    add("PUT", "interruptions/{id}/responsible", take_responsibility, MIXED)
-    add("POST", "interruptions/{id}/submit", submit_interruption, MIXED)
+    add("GET", "interruptions", list_interruptions)
+    add("GET", "interruptions/{id}", get_interruption)
+    add("GET", "interruptions/{id}/responsible", get_responsible)
+    add("PUT", "interruptions/{id}/responsible", take_responsibility)
+    add("POST", "interruptions/{id}/submit", submit_interruption)
     add("GET", "events", list_events, MIXED)
     add("GET", "events/{id}", get_event, MIXED)
     add("GET", "dashboard", dashboard)
@@ -53,7 +52,7 @@ def _task_matches(ctx, task, spaces):
         wanted = q.list(name)
         if wanted and (value or "").lower() not in {w.lower() for w in wanted}:
             return False
-    names, states, ids = q.list("name"), q.list("states"), q.list("ids")
+    names, states, ids = q.list("name"), task_states(q.list("states"), "states"), q.list("ids")
     if (names and task.name not in names) or (states and task.state not in states):
         return False
     if ids and task.id.lower() not in {i.lower() for i in ids}:
@@ -148,11 +147,12 @@ def _interruption_json(ctx, interruption):
 
 
 def list_interruptions(ctx):
-    q, spaces = ctx.query, ctx.spaces_filter()
+    """Space-scoped (E29): an unprefixed path means the default space, as on the real server."""
+    q = ctx.query
     regarding = q.get("regarding")
     items = ctx.world.interruptions_regarding(regarding) if regarding else ctx.world.all("Interruptions")
     ids = {i.lower() for i in q.list("ids")}
-    items = [i for i in items if (spaces is None or i.space_id in spaces) and (not ids or i.id.lower() in ids)
+    items = [i for i in items if i.space_id == ctx.space_id and (not ids or i.id.lower() in ids)
              and (not q.bool("pendingOnly") or i.is_pending)]
     items.sort(key=lambda i: (i.created, int(i.id.split("-")[1])), reverse=True)
     return _page(ctx, "Interruption", [_interruption_json(ctx, i) for i in items],
@@ -160,7 +160,7 @@ def list_interruptions(ctx):
 
 
 def _interruption(ctx):
-    return _anywhere(ctx, ctx.params["id"], "Interruptions")
+    return find(ctx.world, ctx.params["id"], "Interruptions", ctx.space_id)
 
 
 def get_interruption(ctx):

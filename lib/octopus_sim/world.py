@@ -44,6 +44,9 @@ class World(DeployMixin):
         self.active_tasks = []
         self.task_scripts = {None: TaskScript()}
         self.release_order = "version"       # or "assembled"
+        # The contract leaves `deployments?taskState=` semantics UNCONFIRMED: True makes the
+        # server accept the filter and ignore it, to prove the client checks task states itself.
+        self.ignore_task_state_filter = False
         self.worker_name = "s-worker-01"
         self.library_variables_version = 1
         self.default_space = self.add_space("Default", is_default=True)

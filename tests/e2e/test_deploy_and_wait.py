@@ -275,7 +275,9 @@ def test_someone_elses_scheduled_deployment_is_neither_joined_nor_cancelled(step
     planned.queue_time = tomorrow
     run = step("Web API", "Staging")
     assert run.exit_code == 0, run.result_message
-    assert run.outputs["ChildDeploymentId"] != planned.id
+    assert run.outputs["ChildOutcome"] == "Deployed"
+    [mine] = [d for d in created_deployments(sim, suite, "Web API", "Staging") if d.id != planned.id]
+    assert run.outputs["ChildDeploymentId"] == mine.id
     world.tick()
     assert world.task_of(planned).state == "Queued"
 

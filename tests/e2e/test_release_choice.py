@@ -55,8 +55,25 @@ def test_scenario1_the_last_successful_deployment_wins_not_the_highest_version(s
     assert "Staging runs 2021.1.1.1 now: deploying 2021.1.0.14 is a downgrade." in run.text()
 
 
-def test_a_failed_deployment_is_never_the_candidate(step, sim, suite):
-    """Web UI 2021.1.1.2 failed in Test: 2021.1.1.1 is the last success there, already in Staging."""
+def test_scenario1_a_newer_failed_deployment_does_not_count(step, sim, suite):
+    """After .14 was redeployed, .16 failed in Test: the last *successful* one is still .14."""
+    sim.world.ignore_task_state_filter = True      # the client must check task states itself
+    deploy_history(sim, suite, "Database", "2021.1.0.14", ["Development", "Test"], hours_ago=10)
+    release = sim.world.add_release(suite.projects["Database"], "2021.1.0.16", created=ago(sim, 5))
+    sim.world.add_deployment(release, suite.environments["Test"], state="Failed", created=ago(sim, 4))
+    run = step("Database", "Staging")
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ReleaseToPromote"] == "2021.1.0.14"
+
+
+@pytest.mark.parametrize("server_filters", [True, False])
+def test_a_failed_deployment_is_never_the_candidate(step, sim, suite, server_filters):
+    """Web UI 2021.1.1.2 failed in Test: 2021.1.1.1 is the last success there, already in Staging.
+
+    Also with a server that ignores `taskState` (its semantics are unconfirmed): the step checks
+    each task's state itself.
+    """
+    sim.world.ignore_task_state_filter = not server_filters
     run = step("Web UI", "Staging")
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "2021.1.1.1"
@@ -103,6 +120,7 @@ def test_scenario2_no_matching_release_is_handled_as_configured(step, sim, suite
 def test_pattern_2021_1_star_never_matches_2021_10(step, sim, suite):
     deploy_history(sim, suite, "Web API", "2021.10.0.1", ["Development", "Test"], hours_ago=3)
     run = step("Web API", "Staging", **{"Release.Number": "2021.1.*"})
+    assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "2021.1.1.2"
     assert "2021.10.0.1" in run.text("verbose")     # examined and refused, and the log says so
 
@@ -137,12 +155,32 @@ def test_scenario3_always_latest_takes_the_newest_release_staging_can_take(step,
     assert len(created_deployments(sim, suite, "Database", "Staging")) == 1
 
 
+@pytest.mark.parametrize("mode,version", [("AlwaysLatest", "2021.1.1.2"), ("Redeploy", "2021.1.1.1")])
+def test_scenario3_always_latest_and_redeploy_differ(step, sim, suite, mode, version):
+    """Web API: the newest release Staging can take is 2021.1.1.2; Staging itself has 2021.1.1.1."""
+    run = step("Web API", "Staging", **{"DeploymentMode.Value": mode})
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ReleaseToPromote"] == version
+
+
 def test_scenario4_first_phase_takes_the_newest_release_of_the_channel(step, sim, suite):
     sim.world.add_release(suite.projects["Web API"], "2021.1.3.1")
     run = step("Web API", "Development")
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "2021.1.3.1"
     assert "first lifecycle phase" in run.text()
+
+
+@pytest.mark.parametrize("order,version", [("version", "2021.1.3.1"), ("assembled", "2021.1.2.9")])
+def test_scenario4_first_phase_follows_the_servers_release_order(step, sim, suite, order, version):
+    """The channel's newest release is the server's first: by version, or by creation when the
+    server lists them so (a lower hotfix created last). The step does not re-sort."""
+    sim.world.release_order = order
+    sim.world.add_release(suite.projects["Web API"], "2021.1.3.1", created=ago(sim, 2))
+    sim.world.add_release(suite.projects["Web API"], "2021.1.2.9", created=ago(sim, 1))
+    run = step("Web API", "Development")
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ReleaseToPromote"] == version
 
 
 def add_project(sim, name, phases, steps=None):
@@ -159,11 +197,12 @@ def test_scenario4_walks_back_through_two_optional_phases(step, sim, suite):
         Phase("Development", optional=["Development"]), Phase("QA", optional=["QA"], is_optional=True),
         Phase("UAT", optional=["UAT"], is_optional=True), Phase("Production", optional=["Production"])])
     suite.projects["Reporting"] = project
-    deploy_history(sim, suite, "Reporting", "3.0.1", ["Development"], hours_ago=5)
-    deploy_history(sim, suite, "Reporting", "3.0.2", ["Development", "QA"], hours_ago=4)
+    deploy_history(sim, suite, "Reporting", "3.0.1", ["Development"], hours_ago=7)
+    deploy_history(sim, suite, "Reporting", "3.0.2", ["Development"], hours_ago=6)
+    deploy_history(sim, suite, "Reporting", "3.0.1", ["QA"], hours_ago=4)     # newest of all phases
     run = step("Reporting", "Production")
     assert run.exit_code == 0, run.result_message
-    assert run.outputs["ReleaseToPromote"] == "3.0.2"
+    assert run.outputs["ReleaseToPromote"] == "3.0.1"
     assert "walking back through optional phases" in run.text()
     assert len(created_deployments(sim, suite, "Reporting", "Production")) == 1
 
@@ -185,10 +224,12 @@ def test_scenario4_a_channel_without_its_own_lifecycle_uses_the_projects(step, s
                                 created=ago(sim, 3))
     for environment in ("Development", "Test"):
         world.add_deployment(release, suite.environments[environment], created=ago(sim, 2))
+    deploy_history(sim, suite, "Web API", "2021.1.1.4", ["Development", "Test"], hours_ago=1)
     run = step("Web API", "Staging", **{"Channel.Name": "hotfix"})
     assert run.exit_code == 0, run.result_message
-    assert run.outputs["ReleaseToPromote"] == "2021.1.1.3-hotfix"
+    assert run.outputs["ReleaseToPromote"] == "2021.1.1.3-hotfix"     # not the newer 2021.1.1.4
     default = step("Web API", "Production", parent_environment="Staging")
+    assert default.exit_code == 0, default.result_message
     assert default.outputs["ReleaseToPromote"] == "2021.1.1.1"      # the default channel ignores Hotfix
 
 

@@ -180,3 +180,41 @@ def test_unprefixed_mixed_scope_routes(api, sim, suite):
     default_only = api.get("/api/tasks?spaces=Spaces-1&take=1000")["TotalResults"]
     scoped = api.get("/api/%s/tasks" % other.id)["TotalResults"]
     assert everywhere == default_only + 1 and scoped == 1
+
+
+def test_task_state_filters_take_one_known_state_in_any_case(api, sim, suite):
+    web_api = suite.projects["Web API"].id
+    route = "/api/Spaces-1/deployments?projects=%s&taskState=" % web_api
+    assert api.get(route + "success")["TotalResults"] == api.get(route + "Success")["TotalResults"] > 0
+    for bad in ("Bogus", "Queued,Success"):
+        response = api.call("GET", route + bad)
+        assert response.status_code == 400 and "taskState" in response.json()["ErrorMessage"]
+    assert api.call("GET", "/api/tasks?states=Bogus").status_code == 400
+    assert api.get("/api/tasks?states=success")["TotalResults"] == api.get("/api/tasks?states=Success")["TotalResults"]
+    web_ui = "/api/Spaces-1/deployments?projects=%s&taskState=Success&take=100" % suite.projects["Web UI"].id
+
+    def states():
+        return {sim.world.task_of(sim.world.get(d["Id"])).state for d in api.get(web_ui)["Items"]}
+
+    assert states() == {"Success"}
+    sim.world.ignore_task_state_filter = True
+    assert states() == {"Success", "Failed"}
+
+
+def test_interruptions_are_space_scoped(api, sim, suite):
+    """Unlike tasks and events, an unprefixed interruptions path means the default space."""
+    world = sim.world
+    space = world.add_space("Other")
+    environment = world.add_environment("Test", space=space)
+    project = world.add_project("Elsewhere", world.add_lifecycle("L", [Phase("Test", optional=["Test"])],
+                                                                  space=space), space=space)
+    from octopus_sim import InterruptionPlan, TaskScript
+    world.set_task_script(project, TaskScript(interruptions=[InterruptionPlan(at_seconds=1)]))
+    deployment = world.add_deployment(world.add_release(project, "1.0.0"), environment, state="Executing")
+    sim.clock.advance(2)
+    world.tick()
+    [interruption] = world.interruptions_regarding(deployment.task_id)
+    assert api.call("GET", "/api/interruptions/%s" % interruption.id).status_code == 404
+    assert api.get("/api/interruptions?regarding=%s" % deployment.task_id)["TotalResults"] == 0
+    assert api.get("/api/%s/interruptions?regarding=%s" % (space.id, deployment.task_id))["TotalResults"] == 1
+    assert api.get("/api/%s/interruptions/%s" % (space.id, interruption.id))["Id"] == interruption.id

@@ -77,15 +77,16 @@ def test_candidates_ordered_by_start_time_one_per_release():
         {"Id": "D2", "ReleaseId": "R14", "TaskId": "T2", "EnvironmentId": TEST, "Created": "2"},
         {"Id": "D1", "ReleaseId": "R15", "TaskId": "T1", "EnvironmentId": TEST, "Created": "1"},
     ]
-    tasks = {"T3": {"StartTime": "2026-01-01T10:00"}, "T2": {"StartTime": "2026-01-01T11:00"},
-             "T1": {"StartTime": "2026-01-01T09:00"}}
+    tasks = {"T3": {"State": "Success", "StartTime": "2026-01-01T10:00"},
+             "T2": {"State": "Success", "StartTime": "2026-01-01T11:00"},
+             "T1": {"State": "Success", "StartTime": "2026-01-01T09:00"}}
     releases = {"R15": {"Id": "R15", "Version": "1.15"}, "R14": {"Id": "R14", "Version": "1.14"}}
     candidates = order_candidates(deployments, tasks, releases)
     assert [c.version for c in candidates] == ["1.14", "1.15"]
 
 
 def test_candidates_compare_instants_not_text_and_skip_unsuccessful_tasks():
-    """10:30+02:00 is 08:30 UTC, before 09:00Z; a Failed task never counts, whatever the filter."""
+    """10:30+02:00 is 08:30 UTC, before 09:00Z; a Failed or unknown task never counts."""
     deployments = [
         {"Id": "D1", "ReleaseId": "R1", "TaskId": "T1", "EnvironmentId": TEST},
         {"Id": "D2", "ReleaseId": "R2", "TaskId": "T2", "EnvironmentId": TEST},
@@ -97,7 +98,7 @@ def test_candidates_compare_instants_not_text_and_skip_unsuccessful_tasks():
              "T3": {"State": "Failed", "StartTime": "2026-01-01T12:00:00Z"}}
     releases = {r: {"Id": r, "Version": v} for r, v in
                 (("R1", "1.1"), ("R2", "1.2"), ("R3", "1.3"), ("R4", "1.4"))}
-    assert [c.version for c in order_candidates(deployments, tasks, releases)] == ["1.2", "1.1", "1.4"]
+    assert [c.version for c in order_candidates(deployments, tasks, releases)] == ["1.2", "1.1"]
 
 
 @pytest.mark.parametrize("template, tenant, allowed", [
