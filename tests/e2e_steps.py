@@ -8,7 +8,9 @@ simulated time instead of sleeping. (A plain module, not conftest.py, so tests c
 import os
 
 from harness import built_body, run_body
-from octopus_sim import TaskScript
+from datetime import timedelta
+
+from octopus_sim import Phase, TaskScript
 
 SIM_KEY = "API-SIMULATORKEY0000000000000000"
 BODY = built_body()
@@ -89,3 +91,17 @@ def key_leaks(run, key=SIM_KEY):
             with open(path, encoding="utf-8", errors="replace") as handle:
                 places["artifact " + name] = handle.read()
     return sorted(place for place, text in places.items() if key.lower() in text.lower())
+
+
+def child_in_another_space(sim, project_name, environment_names, version):
+    """A space "Platform Team" with its own environments (one phase each), a child project and a
+    release of it that succeeded in the first environment; returns (space, environments, project)."""
+    world = sim.world
+    space = world.add_space("Platform Team")
+    environments = {name: world.add_environment(name, space=space) for name in environment_names}
+    lifecycle = world.add_lifecycle("Platform", [Phase(n, optional=[n]) for n in environments], space=space)
+    project = world.add_project(project_name, lifecycle, space=space)
+    release = world.add_release(project, version, created=sim.clock.now() - timedelta(hours=5))
+    world.add_deployment(release, environments[environment_names[0]],
+                         created=sim.clock.now() - timedelta(hours=4))
+    return space, environments, project

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from e2e_steps import created_deployments
-from octopus_sim import Approval, InterruptionPlan, Phase, TaskScript, operations
+from e2e_steps import child_in_another_space, created_deployments
+from octopus_sim import Approval, InterruptionPlan, TaskScript, operations
 
 PRODUCTION = {"ManualIntervention.EnvironmentToUse": "Prod Approval"}
 
@@ -203,13 +203,8 @@ def test_a_misspelt_approval_environment_fails_before_anything_is_deployed(step,
 
 def test_a_child_in_another_space_reads_approvals_from_the_parents_space(step, sim, suite):
     world = sim.world
-    space = world.add_space("Platform Team")
-    environments = {n: world.add_environment(n, space=space) for n in ("Staging", "Production")}
-    lifecycle = world.add_lifecycle("Platform", [Phase(n, optional=[n]) for n in environments], space=space)
-    project = world.add_project("Gateway", lifecycle, space=space)
+    space, environments, project = child_in_another_space(sim, "Gateway", ["Staging", "Production"], "1.0.0")
     team = world.add_team("Gateway Approvers", space=space, members=[world.api_user, suite.approver])
-    release = world.add_release(project, "1.0.0", created=sim.clock.now() - timedelta(hours=3))
-    world.add_deployment(release, environments["Staging"], created=sim.clock.now() - timedelta(hours=2))
     world.set_task_script(project, TaskScript(run_seconds=10, interruptions=[
         InterruptionPlan(at_seconds=2, responsible_team_ids=[team.id], title="Approve Gateway")]))
     run = step("Gateway", "Production", **dict(PRODUCTION, **{"Space.Name": "Platform Team"}))

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from e2e_steps import created_deployments
+from e2e_steps import child_in_another_space, created_deployments
 from octopus_sim import Phase
 from octopus_sim.history import generate
 
@@ -370,12 +370,7 @@ def test_an_explicit_source_environment_wins_over_the_lifecycle(step, sim, suite
 
 def test_a_child_in_another_space_is_found_by_the_space_name(step, sim, suite):
     world = sim.world
-    space = world.add_space("Platform Team")
-    environments = {name: world.add_environment(name, space=space) for name in ("Test", "Staging")}
-    lifecycle = world.add_lifecycle("Platform", [Phase(n, optional=[n]) for n in environments], space=space)
-    project = world.add_project("Web API", lifecycle, space=space)
-    release = world.add_release(project, "7.0.0", created=ago(sim, 5))
-    world.add_deployment(release, environments["Test"], created=ago(sim, 4))
+    space, environments, project = child_in_another_space(sim, "Web API", ["Test", "Staging"], "7.0.0")
     run = step("Web API", "Staging", **{"Space.Name": "platform team"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "7.0.0"
