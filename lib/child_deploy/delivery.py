@@ -16,7 +16,7 @@ from .errors import DeploymentFailedError, DeploymentTimeoutError, StepCancelled
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
 from .outcome import Outcome, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
-from .selection import release_movement
+from .selection import EARLIEST, instant, release_movement
 from .targets import choose_targets, requested_machines
 from .waiting import LogFollower, PersonNotice, cancellation_signals, wait_for_task
 
@@ -40,13 +40,13 @@ def deliver(client, host, clock, settings, target, release, current):
             host.highlight(verdict.reason)
             return publish(host, not_deployed(outcome, verdict.reason, version, current_version))
     host.info(targets.reason)
+    request = build_request(host, settings, target, release, preview, targets.machine_ids)
+    approval = find_approval_source(client, host, settings, target)   # all checks before changes
     if settings.save_release_notes:
         save_notes(host, clock, target, version, notes)
-    request = build_request(host, settings, target, release, preview, targets.machine_ids)
     refresh_variable_snapshot(client, host, settings, release)
     base = Outcome("Deployed", "", release_version=version, release_notes=notes,
                    child_release_to_deploy=True, current_release=current_version)
-    approval = find_approval_source(client, host, settings, target)
     if settings.what_if:
         return what_if(host, base, request, target)
     return run_deployment(client, host, clock, settings, target, request, base, approval)
@@ -148,12 +148,8 @@ def run_deployment(client, host, clock, settings, target, request, base, approva
 
 def age_seconds(deployment, clock):
     """How long ago Octopus created a deployment we attached to: its timeout started then."""
-    from dateutil import parser
-    try:
-        created = parser.isoparse(deployment.get("Created") or "")
-    except (ValueError, OverflowError):
-        return 0.0
-    if created.tzinfo is None:
+    created = instant(deployment.get("Created") or "")
+    if created == EARLIEST:
         return 0.0
     return max(0.0, (clock.now() - created).total_seconds())
 
