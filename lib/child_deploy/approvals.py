@@ -10,9 +10,9 @@ approval), nor anything an aborted parent interruption was about.
 
 from collections import namedtuple
 
-from .errors import OctopusApiError, OctopusUnreachableError
+from .errors import OctopusApiError, OctopusUnreachableError, StepError
 from .lookups import pick_by_name, tasks_by_id
-from .selection import phase_index, phases_from_preview
+from .selection import instant, phase_index, phases_from_preview
 
 Approver = namedtuple("Approver", "user_id username team_ids")
 Verdict = namedtuple("Verdict", "action approver reason")   # action: approve | skip | tell
@@ -95,8 +95,8 @@ def approval_task_id(client, host, settings, approval_environment, approval_tena
     """The parent task whose approvals count, or None (with the v29 warning-or-info rule)."""
     parent = settings.parent
     if approval_environment["Id"] == parent.environment_id and \
-            (approval_tenant_id or "") in ("", parent.tenant_id):
-        return parent.task_id or None
+            (not parent.tenant_id or (approval_tenant_id or "") in ("", parent.tenant_id)):
+        return parent.task_id or None       # the running parent deployment's own approvals
     deployments = client.get_all("releases/{0}/deployments".format(parent.release_id))
     matching = [d for d in deployments if d.get("EnvironmentId") == approval_environment["Id"]
                 and (not approval_tenant_id or not d.get("TenantId")
@@ -104,7 +104,7 @@ def approval_task_id(client, host, settings, approval_environment, approval_tena
     tasks = tasks_by_id(client, [d.get("TaskId") for d in matching])
     finished = [t for t in tasks.values() if t.get("IsCompleted") and t.get("FinishedSuccessfully")]
     if finished:
-        return max(finished, key=lambda t: t.get("StartTime") or "")["Id"]
+        return max(finished, key=lambda t: instant(t.get("StartTime") or ""))["Id"]
     _report_missing_approval(client, host, settings, approval_environment)
     return None
 
@@ -164,12 +164,20 @@ class AutoApprover:
     def __init__(self, client, host, approvers, note):
         self.client, self.host, self.approvers, self.note = client, host, approvers, note
         self._done = set()
+        self._read_failed = False
 
     def __call__(self, task):
         if not task.get("HasPendingInterruptions"):
             return
-        pending = self.client.get_all("interruptions", params={"regarding": task["Id"],
-                                                               "pendingOnly": "true"})
+        try:
+            pending = self.client.get_all("interruptions", params={"regarding": task["Id"],
+                                                                   "pendingOnly": "true"})
+        except StepError as error:      # the child can still be answered by a person: keep waiting
+            if not self._read_failed:
+                self.host.warning("The child's pending interruptions could not be read ({0}); "
+                                  "trying again at the next poll.".format(error))
+            self._read_failed = True
+            return
         for interruption in pending:
             if interruption["Id"] not in self._done:
                 self._handle(interruption)

@@ -12,7 +12,8 @@ from .approvals import (AutoApprover, approval_note, approval_task_id, load_appr
                         resolve_approval_environment)
 from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
 from .deployment import cancel_task, create_once, deployment_request, skip_action_ids
-from .errors import DeploymentFailedError, DeploymentTimeoutError, StepCancelledError, StepError
+from .errors import (DeploymentFailedError, DeploymentTimeoutError, NotFoundError,
+                     StepCancelledError, StepError)
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
 from .outcome import Outcome, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
@@ -31,6 +32,7 @@ def deliver(client, host, clock, settings, target, release, current):
     explain_release(client, host, target, release, current_version)
     preview = deployment_preview(client, release["Id"], target.destination["Id"], target.tenant_id)
     notes = release_notes_for(client, target, release, preview)
+    host.known_outcome = chosen_not_deployed(version, notes, current_version)
     skip = decide_redeploy(settings.deployment_mode, release["Id"], current and current["Id"],
                            version, target.destination["Name"])
     targets = choose_targets(requested_machines(settings, client), preview,
@@ -50,6 +52,13 @@ def deliver(client, host, clock, settings, target, release, current):
     if settings.what_if:
         return what_if(host, base, request, target)
     return run_deployment(client, host, clock, settings, target, request, base, approval)
+
+
+def chosen_not_deployed(version, notes, current_version):
+    """What a failure from here on still tells later steps: the release and its notes (as v29
+    sets them as soon as it has chosen), with nothing deployed."""
+    return Outcome("Error", "", release_version=version, release_notes=notes,
+                   current_release=current_version)
 
 
 def explain_release(client, host, target, release, current_version):
@@ -219,6 +228,8 @@ class Follow:
             except StepError as error:
                 self.host.warning("The parent's approvals could not be read ({0}); the child's "
                                   "manual interventions are left to a person.".format(error))
+                self.interruptions = PersonNotice(self.host, self.clock, self.describe,
+                                                  "the parent's approvals could not be read")
         if self.interruptions is None:
             self.interruptions = PersonNotice(self.host, self.clock, self.describe)
         return self.interruptions
@@ -283,10 +294,11 @@ class Follow:
 
 
 def find_approval_source(client, host, settings, target):
-    """Where the parent's approvals come from; checked before anything is deployed, as v29 does.
+    """Where the parent's approvals come from; checked before anything changes.
 
     None when auto-approval is off. A misspelt Approval Environment or Approval Tenant fails the
-    step here, not after the child is already waiting at its manual intervention.
+    step here, not after the child is already waiting at its manual intervention. (v29 looked
+    them up only after its What-If exit; checking first lets a What-If run catch the typo too.)
     """
     if not settings.auto_approve:
         return None
@@ -317,16 +329,24 @@ def make_auto_approver(client, host, settings, source):
 def approval_tenant(client, host, settings, target):
     """The parent tenant whose approvals count: the deployment's own unless another is named.
 
-    As in v29 it only applies to a tenanted deployment; a name given for an untenanted one is
-    still checked (a typo is reported) and then said to be ignored rather than silently dropped.
+    As in v29 it only applies to a tenanted deployment. For an untenanted one, a name typed into
+    the parameter (anything but the parent's own tenant, its default) is still checked so a
+    typo is reported, then said to be ignored. With the parent in another space, the tenant is
+    the parent space's namesake, if there is one.
     """
     name = settings.approval_tenant
-    if name and not (target.tenant and name.lower() == target.tenant["Name"].lower()):
-        named = find_tenant(client, name, label="Approval Tenant")
-        if target.tenant is None:
+    if target.tenant is None:
+        if name and name.lower() != settings.parent.tenant_name.lower():
+            find_tenant(client, name, label="Approval Tenant")
             host.info('"Approval Tenant" ({0}) is ignored: this deployment is untenanted.'.format(name))
-            return None
-        return named
-    if target.tenant and client.space_id != target.space_id:    # the parent's own tenant record
-        return find_tenant(client, target.tenant["Name"], label="Tenant Name")
-    return target.tenant
+        return None
+    if name and name.lower() != target.tenant["Name"].lower():
+        return find_tenant(client, name, label="Approval Tenant")
+    if client.space_id == target.space_id:
+        return target.tenant
+    try:
+        return find_tenant(client, target.tenant["Name"], label="Approval Tenant")
+    except NotFoundError:
+        host.verbose("The parent's space has no tenant {0}; approvals are not filtered by "
+                     "tenant.".format(target.tenant["Name"]))
+        return None

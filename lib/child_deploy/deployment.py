@@ -66,18 +66,26 @@ def active_deployment(client, listed, request, now):
     """A queued or executing deployment of exactly this request, if any.
 
     Exactly: same release, environment, tenant, targets and skipped steps (a parent redeploying
-    to a rebuilt server must not be satisfied by a deployment to another one). A deployment
-    scheduled for later is someone's plan, not a run in progress, so it is never joined.
+    to a rebuilt server must not be satisfied by a deployment to another one), and the same
+    schedule: a retried scheduled step finds the deployment it scheduled, a step deploying now
+    never adopts someone's plan for later, and a scheduled one never adopts a running one.
     """
-    same = [d for d in listed if _same_target(d, request)
-            and instant(d.get("QueueTime") or "") <= now]
+    same = [d for d in listed if _same_target(d, request)]
     if not same:
         return None
     tasks = tasks_by_id(client, [d.get("TaskId") for d in same])
     for deployment in same:
-        if tasks.get(deployment.get("TaskId"), {}).get("State") in ACTIVE_STATES:
+        task = tasks.get(deployment.get("TaskId"), {})
+        if task.get("State") in ACTIVE_STATES and _same_schedule(deployment, request, task, now):
             return deployment
     return None
+
+
+def _same_schedule(deployment, request, task, now):
+    wanted, existing = request.get("QueueTime"), deployment.get("QueueTime")
+    if wanted:
+        return bool(existing) and abs((instant(existing) - instant(wanted)).total_seconds()) < 1
+    return not existing or task.get("State") == "Executing" or instant(existing) <= now
 
 
 def create_once(client, clock, log, request):
@@ -86,8 +94,9 @@ def create_once(client, clock, log, request):
     existing = active_deployment(client, listed, request, clock.now())
     if existing is not None:
         return Created(existing, False, "Deployment {0} of the same release to the same "
-                       "environment and targets is already queued or running; waiting for it "
-                       "instead of creating another.".format(existing["Id"]))
+                       "environment and targets is already {1}; using it instead of creating "
+                       "another.".format(existing["Id"], "scheduled for that time"
+                                         if request.get("QueueTime") else "queued or running"))
     known = {d["Id"] for d in listed}
     try:
         return Created(client.post("deployments", body=request), True, "")

@@ -34,6 +34,7 @@ class Host:
     def __init__(self):
         self._secrets = []
         self.outputs_published = False     # set by outcome.publish; the runner fills in on errors
+        self.known_outcome = None          # what is known so far (the chosen release, its notes)
 
     def add_secret(self, secret):
         """Never show `secret` again, whatever message it ends up in."""

@@ -59,14 +59,19 @@ def _run(host, clock, session, install):
         outcome = deploy_child(settings, client, host, clock)
         return 0 if outcome.succeeded else 1
     except StepError as error:
-        if not host.outputs_published:      # later steps may read the outputs: say why they are empty
-            publish(host, nothing_to_deploy("Error", str(error)))
-        host.fail(str(error))
-        return 1
+        return failed(host, str(error))
     except Exception:  # noqa: BLE001 - the single catch-all, by design
         host.verbose(traceback.format_exc())
-        host.fail(BUG_MESSAGE)
-        return 1
+        return failed(host, BUG_MESSAGE)
+
+
+def failed(host, message):
+    """Fail the step; outputs not yet set say why (with the release, if one was chosen)."""
+    if not host.outputs_published:      # later steps and approvals read them
+        known = host.known_outcome or nothing_to_deploy("Error", "")
+        publish(host, known.with_(outcome="Error", reason=message))
+    host.fail(message)
+    return 1
 
 
 def make_client(settings, host, clock, session=None):

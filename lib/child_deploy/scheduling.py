@@ -11,7 +11,10 @@ import re
 import warnings
 from datetime import timedelta, timezone
 
-ZONE_SUFFIX = re.compile(r"^(?P<when>.*\S)\s+(?P<zone>UTC|GMT|Z|[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$")
+ZONE_SUFFIX = re.compile(r"^(?P<when>.*\S)\s+(?P<zone>UTC|GMT|Z|[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$",
+                         re.IGNORECASE)
+# "UTC+1" reads as POSIX does (a zone one hour *behind* UTC), the opposite of what people mean.
+SIGNED_UTC = re.compile(r"\b(?:UTC|GMT)\s*[+-]\s*\d", re.IGNORECASE)
 LABEL = "Scheduling"
 
 
@@ -20,6 +23,10 @@ def parse_schedule(text, now, local_zone=None):
     from dateutil import parser as date_parser
     from dateutil import tz
 
+    if SIGNED_UTC.search(text):
+        raise ValueError('"{0}" gives the zone as UTC or GMT plus or minus hours (got "{1}"), which '
+                         'is read with the sign reversed. Use an offset such as "+01:00" or an '
+                         'IANA name such as "Europe/Paris".'.format(LABEL, text))
     when, zone = _split_zone(text.strip(), tz)
     zone = zone or local_zone or tz.tzlocal()
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)

@@ -212,7 +212,10 @@ def _host_and_port_ok(url):
     """A host name and, if given, a port from 1 to 65535 (`:abc`, `:99999`, `[::1` are not)."""
     try:
         parts = urlsplit(url)
-        return bool(parts.hostname) and (parts.port is None or 0 < parts.port)
+        port_text = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+        if port_text and not re.match(r"^[0-9]{1,5}$", port_text):   # ASCII digits ('+80' is not)
+            return False
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
     except ValueError:
         return False
 

@@ -52,15 +52,15 @@ def wait_for_task(get_task, clock, deadline, on_poll=None):
 class PersonNotice:
     """Says a child waits for a person: loudly every ~50 s, quietly in between."""
 
-    def __init__(self, host, clock, describe):
-        self.host, self.clock, self.describe = host, clock, describe
+    def __init__(self, host, clock, describe, why="auto-approval is off"):
+        self.host, self.clock, self.describe, self.why = host, clock, describe, why
         self._last_loud = None
 
     def __call__(self, task):
         now = self.clock.monotonic()
         message = ("{0} is waiting for a person to answer its manual intervention or guided "
-                   "failure; auto-approval is off. It will time out unless someone responds."
-                   .format(self.describe))
+                   "failure; {1}. It will time out unless someone responds."
+                   .format(self.describe, self.why))
         if self._last_loud is None or now - self._last_loud >= LOUD_EVERY_SECONDS:
             self._last_loud = now
             self.host.warning(message)

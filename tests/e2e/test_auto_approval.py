@@ -214,3 +214,47 @@ def test_a_child_in_another_space_reads_approvals_from_the_parents_space(step, s
     assert interruption.values["Result"] == "Proceed"
     events = [r for r in sim.requests if r.route.endswith("/events")]
     assert events and all(r.query.get("spaces") in (["Spaces-1"], "Spaces-1") for r in events)
+
+
+def test_a_tenanted_child_of_an_untenanted_parent_uses_the_parents_own_approvals(step, sim, suite):
+    """The parent deploys untenanted; its child deploys for Acme. Bob approved the parent's own
+    running deployment, which is the one whose approvals count (as in v29)."""
+    world, envs = sim.world, suite.environments
+    world.get(suite.projects["Web API"].id).tenanted_mode = "TenantedOrUntenanted"
+    world.add_tenant("Acme", projects={suite.projects["Web API"]: [envs["Staging"]]})
+    world.set_task_script(suite.parent, TaskScript(run_seconds=10 ** 7, interruptions=[
+        InterruptionPlan(at_seconds=1, responsible_team_ids=[suite.approvers.id])]))
+    parent = world.add_deployment(suite.parent_release, envs["Staging"], state="Executing")
+    sim.clock.advance(2)
+    world.tick()
+    [approval] = world.task_of(parent).interruptions
+    with world.lock:
+        operations.take_responsibility(world, approval, suite.approver)
+        operations.submit(world, approval, suite.approver, {"Result": "Proceed"})
+    intervention_script(sim, suite)
+    run = step("Web API", "Staging", system={"Octopus.Deployment.Id": parent.id,
+                                             "Octopus.Task.Id": parent.task_id},
+               **{"Tenant.Name": "Acme"})
+    assert run.exit_code == 0, run.result_message
+    _deployment, interruption = only_interruption(sim, suite, "Web API", "Staging")
+    assert interruption.values["Result"] == "Proceed"
+    assert "/tasks/" + parent.task_id in interruption.values["Notes"]
+
+
+def test_an_untenanted_child_ignores_the_parents_tenant_without_a_lookup(step, sim, suite):
+    """Approval Tenant defaults to the parent's tenant; for an untenanted child it is not used."""
+    acme = sim.world.add_tenant("Acme", projects={suite.parent: [suite.environments["Staging"]]})
+    run = step("Web API", "Staging", parent_tenant=acme, **{"ManualIntervention.Tenant.Name": "Acme"})
+    assert run.exit_code == 0, run.result_message
+    assert '"Approval Tenant"' not in run.text()
+    assert sim.request_counts()["GET /api/{space}/tenants"] == 1      # the child's Tenant Name only
+
+
+def test_a_tenanted_child_in_another_space_deploys_when_the_parents_space_lacks_the_tenant(step, sim, suite):
+    world = sim.world
+    space, environments, project = child_in_another_space(sim, "Gateway", ["Staging", "Production"], "1.0.0")
+    world.get(project.id).tenanted_mode = "Tenanted"
+    world.add_tenant("Acme", space=space, projects={project: [environments["Production"]]})
+    run = step("Gateway", "Production", **{"Space.Name": "Platform Team", "Tenant.Name": "Acme"})
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["ChildOutcome"] == "Deployed"

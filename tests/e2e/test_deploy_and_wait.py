@@ -68,7 +68,7 @@ def test_a_second_run_attaches_to_the_running_deployment(step, sim, suite):
     assert second.exit_code == 0, second.result_message
     [deployment] = created_deployments(sim, suite, "Web API", "Staging")
     assert second.outputs["ChildDeploymentId"] == first.outputs["ChildDeploymentId"] == deployment.id
-    assert "waiting for it instead of creating another" in second.text()
+    assert "is already queued or running; using it instead of creating another" in second.text()
     assert sim.world.task_of(deployment).state == "Success"
 
 
@@ -350,4 +350,25 @@ def test_an_error_after_the_release_was_chosen_still_sets_the_outputs(step, sim,
     assert run.exit_code != 0
     assert run.outputs["ChildOutcome"] == "Error"
     assert "No such step" in run.outputs["ChildOutcomeReason"]
-    assert run.outputs["ReleaseToPromote"] == "N/A" and run.outputs["ChildReleaseToDeploy"] == "False"
+    assert run.outputs["ReleaseToPromote"] == "2021.1.1.2"            # chosen, as v29 says at once
+    assert "Work Items" in run.outputs["ReleaseNotes"]
+    assert run.outputs["ChildReleaseToDeploy"] == "False"
+
+
+def test_a_retried_scheduled_step_finds_the_deployment_it_scheduled(step, sim, suite):
+    when = {"Deployment.FutureTime": "2026-11-20 19:00 Europe/London"}
+    first, second = step("Web API", "Staging", **when), step("Web API", "Staging", **when)
+    assert first.outputs["ChildOutcome"] == second.outputs["ChildOutcome"] == "Scheduled"
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert second.outputs["ChildDeploymentId"] == deployment.id
+    assert "already scheduled for that time" in second.text()
+
+
+def test_scheduling_while_the_same_release_runs_schedules_a_new_deployment(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=300))
+    running = step("Web API", "Staging", **{"WaitForFinish.Value": "No"})
+    later = step("Web API", "Staging", **{"Deployment.FutureTime": "2026-11-20 19:00 Europe/London"})
+    assert later.outputs["ChildOutcome"] == "Scheduled"
+    assert later.outputs["ChildDeploymentId"] != running.outputs["ChildDeploymentId"]
+    scheduled = sim.world.get(later.outputs["ChildDeploymentId"])
+    assert scheduled.queue_time.isoformat().startswith("2026-11-20T19:00:00")

@@ -67,3 +67,17 @@ def test_a_lost_submit_is_looked_at_again_at_the_next_poll(mocked):
     assert submits[-1].json() == {"Instructions": None, "Notes": "bob approved the parent.",
                                   "Result": "Proceed"}
     assert "on behalf of bob" in host.text("highlight")
+
+
+def test_pending_interruptions_that_cannot_be_read_are_tried_again_not_fatal():
+    with requests_mock.Mocker() as mocked:
+        mocked.get(BASE + "/api/Spaces-1/interruptions", [
+            {"status_code": 403, "json": {"ErrorMessage": "You do not have permission.", "Errors": []}},
+            {"status_code": 403, "json": {"ErrorMessage": "You do not have permission.", "Errors": []}},
+            {"json": {"Items": [], "Links": {}}}])
+        host, auto = approver()
+        auto(TASK)
+        auto(TASK)
+        auto(TASK)
+    assert host.text("warning").count("could not be read") == 1
+    assert host.failure is None

@@ -94,3 +94,19 @@ def test_terminal_progress_is_shown_when_the_state_changes_or_every_five_percent
     shown = [line for line in capsys.readouterr().out.splitlines() if "%]" in line]
     assert shown == ["[  0%] Web API: Queued (0 s)", "[  2%] Web API: Executing (20 s)",
                      "[  5%] Web API: Executing (90 s)"]
+
+
+def test_an_unexpected_error_still_sets_the_outputs(monkeypatch):
+    """A bug is a bug, but the later steps reading the outputs still learn the step failed."""
+    from child_deploy import runner
+    from fakes import base_variables
+
+    def broken(*args):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(runner, "deploy_child", broken)
+    host = RecordingHost(base_variables())
+    assert runner.run(host, install=lambda packages: None) == 1
+    assert host.failure == runner.BUG_MESSAGE
+    assert host.outputs["ChildOutcome"] == "Error" and host.outputs["ReleaseToPromote"] == "N/A"
+    assert "ZeroDivisionError" in host.text("verbose")

@@ -23,6 +23,7 @@ BERLIN = tz.gettz("Europe/Berlin")                                # UTC+1 in Nov
     ("2026-11-23 19:00 Europe/London", "2026-11-23 19:00"),      # an IANA zone wins too
     ("2026-11-23 19:00 America/New_York", "2026-11-24 00:00"),
     ("2026-11-23 19:00 UTC", "2026-11-23 19:00"),
+    ("2026-11-23 19:00 utc", "2026-11-23 19:00"),
 ])
 def test_accepted_forms(text, expected_utc):
     instant, reason = parse_schedule(text, NOW, local_zone=BERLIN)
@@ -39,6 +40,8 @@ def test_accepted_forms(text, expected_utc):
     ("2026-11-23 19:00 Mars/Olympus_Mons", "time zone"),
     ("2026-11-23 19:00 EST", "abbreviation"),                     # would be read as UTC, 5 h early
     ("2026-11-23 19:00 CET", "abbreviation"),
+    ("2026-11-23 19:00 UTC+1", "sign reversed"),                  # POSIX reads it as 20:00 UTC
+    ("2026-11-23 19:00 GMT-5", "sign reversed"),
 ])
 def test_refused_forms(text, says):
     with pytest.raises(ValueError) as raised:
