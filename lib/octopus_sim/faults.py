@@ -62,11 +62,16 @@ class Faults:
         with self._lock:
             self._drops.append(_Rule(count, methods, path_contains, after_apply=after_apply))
 
-    def maintenance(self, seconds, retry_after=None, methods=None):
-        """Answer 503 for `seconds` of simulated time (methods=None: every method)."""
+    def maintenance(self, seconds, retry_after=None, methods=None, message=None):
+        """Answer 503 for `seconds` of simulated time (methods=None: every method).
+
+        The status and wording of the real server's maintenance answer are UNCONFIRMED; pass
+        `message` to see how a client copes with other wording.
+        """
         with self._lock:
             until = self._clock.now() + timedelta(seconds=seconds)
-            self._maintenance = _Rule(None, methods, None, until=until, retry_after=retry_after)
+            self._maintenance = _Rule(None, methods, None, until=until, retry_after=retry_after,
+                                      message=message or MAINTENANCE_MESSAGE)
 
     def end_maintenance(self):
         with self._lock:
@@ -90,7 +95,7 @@ class Faults:
         return None
 
     def maintenance_for(self, method):
-        """The Retry-After value (or "") while maintenance applies to `method`, else None."""
+        """(Retry-After value or "", message) while maintenance applies to `method`, else None."""
         with self._lock:
             rule = self._maintenance
             if rule is None:
@@ -100,7 +105,7 @@ class Faults:
                 return None
             if not rule.applies(method, ""):
                 return None
-            return rule.retry_after if rule.retry_after is not None else ""
+            return (rule.retry_after if rule.retry_after is not None else "", rule.message)
 
     def drop(self, method, path):
         """None, "before" (drop without applying) or "after" (apply, then drop)."""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import api_deploy, api_setup, api_tasks
 from .clock import ManualClock, iso
 from .errors import ApiError
-from .faults import MAINTENANCE_MESSAGE, Faults
+from .faults import Faults
 from .paging import Query
 from .routes import Context, Router
 from .world import DEFAULT_API_KEY, World
@@ -154,10 +154,11 @@ class Simulator:
     def _serve(self, method, split, query, headers, body_bytes, route):
         body = None
         try:
-            retry_after = self.faults.maintenance_for(method)
-            if retry_after is not None:
+            maintenance = self.faults.maintenance_for(method)
+            if maintenance is not None:
+                retry_after, message = maintenance
                 extra = {"Retry-After": str(retry_after)} if retry_after != "" else {}
-                raise ApiError(503, MAINTENANCE_MESSAGE, headers=extra)
+                raise ApiError(503, message, headers=extra)
             user = self._authenticate(split.path, headers, query)
             body = _parse_body(body_bytes)
             with self.world.lock:

@@ -188,15 +188,33 @@ def test_a_create_refused_by_maintenance_waits_for_the_window_and_creates_once(t
 
 
 class MaintenanceBeforeCreate(requests.Session):
-    def __init__(self, sim):
+    def __init__(self, sim, message=None):
         super().__init__()
-        self.sim, self.started = sim, False
+        self.sim, self.started, self.message = sim, False, message
 
     def request(self, method, url, *args, **kwargs):
         if method == "POST" and url.endswith("/deployments") and not self.started:
             self.started = True
-            self.sim.faults.maintenance(MAINTENANCE_SECONDS)
+            self.sim.faults.maintenance(MAINTENANCE_SECONDS, methods=("POST", "PUT", "DELETE"),
+                                        message=self.message)
         return super().request(method, url, *args, **kwargs)
+
+
+def test_a_503_with_other_wording_on_create_is_looked_into_not_blindly_repeated(tmp_path):
+    """The real maintenance answer's wording is unconfirmed. A plain 503 on the POST may or may
+    not have created something: the step looks for the deployment for a while, posts once more,
+    and, still refused, fails naming the status without having deployed anything."""
+    sim, suite, variables = fresh(tmp_path)
+    try:
+        session = MaintenanceBeforeCreate(sim, message="Service Unavailable")
+        code, host, _clock = run_in_process(sim, variables, session)
+        assert code == 1 and "503" in host.failure and "Service Unavailable" in host.failure
+        posts = [r for r in sim.requests if r.method == "POST" and r.path.endswith("/deployments")]
+        assert [r.status for r in posts] == [503, 503]
+        assert created_deployments(sim, suite, "Web API", "Staging") == []
+        assert host.outputs["ChildOutcome"] == "Error" and host.outputs["ReleaseToPromote"] == "2021.1.1.2"
+    finally:
+        sim.stop()
 
 
 def test_a_502_right_after_a_long_maintenance_window_is_still_retried(tmp_path):
