@@ -10,9 +10,10 @@ approval), nor anything an aborted parent interruption was about.
 
 from collections import namedtuple
 
+from .clock import instant
 from .errors import OctopusApiError, OctopusUnreachableError, StepError
 from .lookups import pick_by_name, tasks_by_id
-from .selection import instant, phase_index, phases_from_preview
+from .selection import phase_index, phases_from_preview
 
 Approver = namedtuple("Approver", "user_id username team_ids")
 Verdict = namedtuple("Verdict", "action approver reason")   # action: approve | skip | tell
@@ -72,12 +73,12 @@ def approvals_from(events, interruptions):
     proceeded = {i["Id"]: i for i in interruptions
                  if is_manual_intervention(i) and not i.get("IsPending")
                  and ((i.get("Form") or {}).get("Values") or {}).get("Result") == "Proceed"}
+    submissions = [event for event in events if is_submission(event)]
+    answered = {doc for event in submissions for doc in event.get("RelatedDocumentIds") or ()}
     found = {}
-    for event in events:
-        if set(event.get("RelatedDocumentIds") or ()) & set(proceeded) and is_submission(event):
+    for event in submissions:
+        if set(event.get("RelatedDocumentIds") or ()) & set(proceeded):
             found.setdefault(event.get("UserId"), event.get("Username"))
-    answered = {event_id for event in events if is_submission(event)
-                for event_id in event.get("RelatedDocumentIds") or ()}
     for interruption_id, interruption in proceeded.items():
         user = interruption.get("ResponsibleUserId")
         if user and interruption_id not in answered:

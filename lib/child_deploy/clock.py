@@ -3,6 +3,8 @@
 import time
 from datetime import datetime, timezone
 
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)   # what an unreadable timestamp sorts as
+
 
 class SystemClock:
     """The real clock. `time` functions are looked up on each call so a harness can swap them."""
@@ -18,3 +20,12 @@ class SystemClock:
         """The current instant, timezone-aware in UTC."""
         return datetime.fromtimestamp(time.time(), timezone.utc)
 
+
+def instant(text):
+    """An Octopus timestamp as a comparable UTC datetime (offsets differ between servers)."""
+    from dateutil import parser
+    try:
+        moment = parser.isoparse(text)
+    except (ValueError, OverflowError, TypeError):
+        return EARLIEST
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -10,14 +10,15 @@ from collections import namedtuple
 
 from .approvals import (AutoApprover, approval_note, approval_task_id, load_approvers,
                         resolve_approval_environment)
+from .clock import EARLIEST, instant
 from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
 from .deployment import cancel_task, create_once, deployment_request, skip_action_ids
 from .errors import (DeploymentFailedError, DeploymentTimeoutError, NotFoundError,
                      StepCancelledError, StepError)
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
-from .outcome import Outcome, not_deployed, publish
+from .outcome import Outcome, chosen_not_deployed, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
-from .selection import EARLIEST, instant, release_movement
+from .selection import release_movement
 from .targets import choose_targets, requested_machines
 from .waiting import LogFollower, PersonNotice, cancellation_signals, wait_for_task
 
@@ -52,13 +53,6 @@ def deliver(client, host, clock, settings, target, release, current):
     if settings.what_if:
         return what_if(host, base, request, target)
     return run_deployment(client, host, clock, settings, target, request, base, approval)
-
-
-def chosen_not_deployed(version, notes, current_version):
-    """What a failure from here on still tells later steps: the release and its notes (as v29
-    sets them as soon as it has chosen), with nothing deployed."""
-    return Outcome("Error", "", release_version=version, release_notes=notes,
-                   current_release=current_version)
 
 
 def explain_release(client, host, target, release, current_version):

@@ -9,9 +9,9 @@ step lists the release's deployments again and adopts the one the lost call made
 from collections import namedtuple
 from datetime import datetime, timezone
 
+from .clock import instant
 from .errors import ConfigurationError, OctopusApiError
 from .lookups import tasks_by_id
-from .selection import instant
 
 ACTIVE_STATES = ("Queued", "Executing")
 LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment

@@ -17,6 +17,15 @@ Messages are built where the error is raised, never at the catch site, and never
 API key: the client scrubs it from anything the server echoes back.
 """
 
+import re
+
+
+def mask_secret(text, secret):
+    """`text` with `secret` masked, in any case (a server or a log may lower-case it)."""
+    if not secret:
+        return text
+    return re.sub(re.escape(secret), "********", text, flags=re.IGNORECASE)
+
 
 class StepError(Exception):
     """Base of every expected failure; its text is the step's failure message."""

@@ -16,6 +16,8 @@ Every host scrubs registered secrets (the API key) from every message and neutra
 import re
 import sys
 
+from .errors import mask_secret
+
 SERVICE_MESSAGE_MARK = "##octopus"
 
 
@@ -43,8 +45,8 @@ class Host:
 
     def scrub(self, text):
         text = to_host_str(text)
-        for secret in self._secrets:     # any case: a log may print the key lower-cased
-            text = re.sub(re.escape(secret), "********", text, flags=re.IGNORECASE)
+        for secret in self._secrets:
+            text = mask_secret(text, secret)
         return text.replace(SERVICE_MESSAGE_MARK, "# #octopus")
 
     def info(self, message):

@@ -10,11 +10,10 @@ call. `get_all` pages through every page; `find_by_name` matches a whole name, c
 import difflib
 import json
 import random
-import re
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from .clock import SystemClock
-from .errors import NotFoundError, OctopusApiError, OctopusUnreachableError
+from .errors import NotFoundError, OctopusApiError, OctopusUnreachableError, mask_secret
 from .retrying import (RetryPolicy, backoff_seconds, is_maintenance, parse_retry_after,
                        should_retry)
 
@@ -277,10 +276,7 @@ class OctopusClient:
         return self._scrub(parts.path + ("?" + parts.query if parts.query else ""))
 
     def _scrub(self, text):
-        """`text` without the key, in any case: a server may echo it lower-cased (a host name)."""
-        if not self._api_key:
-            return text
-        return re.sub(re.escape(self._api_key), "********", text, flags=re.IGNORECASE)
+        return mask_secret(text, self._api_key)
 
 
 def _origin(url):

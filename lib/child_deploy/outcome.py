@@ -62,6 +62,13 @@ def not_deployed(outcome, reason, version, current_release=""):
                    current_release=current_release)
 
 
+def chosen_not_deployed(version, notes, current_version):
+    """What a later failure still tells: the release and its notes (v29 sets them as soon as it
+    has chosen), with nothing deployed."""
+    return Outcome("Error", "", release_version=version, release_notes=notes,
+                   current_release=current_version)
+
+
 def publish(host, outcome):
     """Set every output variable (always strings) and return the outcome."""
     for name, value in outcome.outputs().items():

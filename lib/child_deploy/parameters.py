@@ -109,7 +109,8 @@ PARAMETERS = (
          "starts it and moves on.", default="Yes", options=YES_NO),
     _row("ChildProject.EnableEnhancedLogging.Value", "enhanced_logging",
          "Enable Enhanced Logging", "yesno",
-         "`Yes` copies the child deployment's new log lines into this step's log while waiting, in order, under their step and target.",
+         "`Yes` copies the child deployment's new log lines into this step's log while waiting, "
+         "in order, under their step and target.",
          default="No", options=YES_NO),
     _row("ChildProject.CancelDeployment.Seconds", "timeout_seconds", "Wait for Deployment",
          "seconds",
@@ -131,7 +132,8 @@ PARAMETERS = (
          "Defaults to the current environment.", system_default="Octopus.Environment.Name"),
     _row("ChildProject.ManualIntervention.Tenant.Name", "approval_tenant", "Approval Tenant",
          "text",
-         "Optional. The parent tenant whose approvals count. Defaults to the current tenant; ignored (after a check that it exists) for an untenanted deployment.",
+         "Optional. The parent tenant whose approvals count. Defaults to the current tenant; "
+         "ignored (after a check that it exists) for an untenanted deployment.",
          system_default="Octopus.Deployment.Tenant.Name"),
     _row("ChildProject.CancelDeployment.OnTimeout", "cancel_on_timeout",
          "Cancel child on timeout", "yesno",

@@ -5,7 +5,8 @@ Nothing here performs I/O: lookups.py fetches, these functions decide, flow.py t
 
 import re
 from collections import namedtuple
-from datetime import datetime, timezone
+
+from .clock import instant
 
 Phase = namedtuple("Phase", "name environment_ids is_optional")
 SourcePlan = namedtuple("SourcePlan", "environment_ids first_phase has_required_phase reason")
@@ -13,7 +14,6 @@ Candidate = namedtuple("Candidate", "release_id version environment_id tenant_id
 Decision = namedtuple("Decision", "value reason")
 
 PROMOTE, REDEPLOY, ALWAYS_LATEST = "Promote", "Redeploy", "AlwaysLatest"
-EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class LifecycleError(ValueError):
@@ -121,16 +121,6 @@ def order_candidates(deployments, tasks_by_id, releases_by_id):
                                     deployment.get("EnvironmentId"), deployment.get("TenantId"),
                                     started))
     return candidates
-
-
-def instant(text):
-    """An Octopus timestamp as a comparable UTC datetime (offsets differ between servers)."""
-    from dateutil import parser
-    try:
-        moment = parser.isoparse(text)
-    except (ValueError, OverflowError, TypeError):
-        return EARLIEST
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def can_promote(template, environment_id, tenant_id=None):

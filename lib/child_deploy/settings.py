@@ -202,7 +202,8 @@ def _secret(row, raw):
 
 def _url(row, raw):
     url = _required(row, raw).rstrip("/")
-    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url, re.IGNORECASE) or not _host_and_port_ok(url):
+    if not (re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url, re.IGNORECASE)
+            and _host_and_port_ok(url)):
         raise ValueError('"{0}" must be an http:// or https:// address such as '
                          '"https://octopus.example.com" (got {1}).'.format(row.label, _quote(raw)))
     return url

@@ -1,17 +1,17 @@
 """Waiting for the child deployment: polling that adapts, a deadline that counts queue time.
 
 Polling runs every second for the first few seconds, so a short child is noticed within a
-second, then backs off to five seconds, so a long one costs about what v29's fixed five did. The deadline starts when
-the deployment was created (or attached to), not when it started running, so a child stuck in
-the queue still times out. Time comes from an injected clock; tests never sleep.
+second, then backs off to five seconds, so a long one costs about what v29's fixed five did.
+The deadline starts when the deployment was created (an attached one: when Octopus created
+it), not when it started running, so a child stuck in the queue still times out. Time comes from an injected clock; tests never sleep.
 """
 
 import signal
 from collections import namedtuple
 from contextlib import contextmanager
 
+from .clock import instant
 from .errors import StepCancelledError
-from .selection import instant
 
 FIRST_POLL_SECONDS = 1.0
 BRISK_SECONDS = 5.0          # poll every second for this long before backing off
