@@ -47,18 +47,24 @@ def test_approve_today_deploy_tonight(step, sim, suite):
     assert any("submitted" in e.message.lower() for e in events)
 
 
-def test_an_approval_given_earlier_in_the_running_parent_deployment(step, sim, suite):
-    """The common case: the parent's own manual intervention, answered by Bob in the UI."""
+def parent_approved_by_bob(sim, suite, environment):
+    """A running parent deployment whose own manual intervention Bob proceeded, as in the UI."""
     world = sim.world
     world.set_task_script(suite.parent, TaskScript(run_seconds=10 ** 7, interruptions=[
         InterruptionPlan(at_seconds=1, responsible_team_ids=[suite.approvers.id])]))
-    parent = world.add_deployment(suite.parent_release, suite.environments["Staging"], state="Executing")
+    parent = world.add_deployment(suite.parent_release, suite.environments[environment], state="Executing")
     sim.clock.advance(2)
     world.tick()
     [approval] = world.task_of(parent).interruptions
     with world.lock:
         operations.take_responsibility(world, approval, suite.approver)
         operations.submit(world, approval, suite.approver, {"Result": "Proceed", "Notes": "Go"})
+    return parent
+
+
+def test_an_approval_given_earlier_in_the_running_parent_deployment(step, sim, suite):
+    """The common case: the parent's own manual intervention, answered by Bob in the UI."""
+    parent = parent_approved_by_bob(sim, suite, "Staging")
     intervention_script(sim, suite)
     run = step("Web API", "Staging", system={"Octopus.Deployment.Id": parent.id,
                                              "Octopus.Task.Id": parent.task_id})
@@ -222,15 +228,7 @@ def test_a_tenanted_child_of_an_untenanted_parent_uses_the_parents_own_approvals
     world, envs = sim.world, suite.environments
     world.get(suite.projects["Web API"].id).tenanted_mode = "TenantedOrUntenanted"
     world.add_tenant("Acme", projects={suite.projects["Web API"]: [envs["Staging"]]})
-    world.set_task_script(suite.parent, TaskScript(run_seconds=10 ** 7, interruptions=[
-        InterruptionPlan(at_seconds=1, responsible_team_ids=[suite.approvers.id])]))
-    parent = world.add_deployment(suite.parent_release, envs["Staging"], state="Executing")
-    sim.clock.advance(2)
-    world.tick()
-    [approval] = world.task_of(parent).interruptions
-    with world.lock:
-        operations.take_responsibility(world, approval, suite.approver)
-        operations.submit(world, approval, suite.approver, {"Result": "Proceed"})
+    parent = parent_approved_by_bob(sim, suite, "Staging")
     intervention_script(sim, suite)
     run = step("Web API", "Staging", system={"Octopus.Deployment.Id": parent.id,
                                              "Octopus.Task.Id": parent.task_id},
