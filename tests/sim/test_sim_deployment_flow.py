@@ -17,16 +17,21 @@ def _task(api, task_id):
     return api.get("/api/Spaces-1/tasks/" + task_id)
 
 
-def _log_lines(details):
-    lines = []
+def _nodes(details):
+    """Every activity-log node, depth first."""
+    found = []
 
     def walk(node):
-        lines.extend(e["MessageText"] for e in node["LogElements"])
+        found.append(node)
         for child in node["Children"]:
             walk(child)
     for root in details["ActivityLogs"]:
         walk(root)
-    return lines
+    return found
+
+
+def _log_lines(details):
+    return [e["MessageText"] for node in _nodes(details) for e in node["LogElements"]]
 
 
 def test_manual_intervention_blocks_until_submitted(api, sim, suite):
@@ -90,15 +95,7 @@ def test_manual_intervention_blocks_until_submitted(api, sim, suite):
 
 
 def _node_ids(details):
-    ids = []
-
-    def walk(node):
-        ids.append(node["Id"])
-        for child in node["Children"]:
-            walk(child)
-    for root in details["ActivityLogs"]:
-        walk(root)
-    return ids
+    return [node["Id"] for node in _nodes(details)]
 
 
 def test_submit_rules_for_other_users(api, sim, suite):
