@@ -9,16 +9,33 @@ progress, set_output, artifact, fail):
 - `TerminalHost` prints plain text for a person (or CI job) running the step from a shell.
 - `RecordingHost` remembers every call, for tests.
 
-Every host scrubs registered secrets (the API key) from every message and neutralises
-`##octopus` in text that came from elsewhere, so a child's log line cannot set our variables.
+Every host masks registered secrets (the API key, a Base Url password) in everything it is
+given, and every line it prints is neutralised (see `neutralise`), so no text that came from
+Octopus or a child can speak for the step.
 """
 
+import os
 import re
 import sys
 
 from .errors import mask_secret
 
 SERVICE_MESSAGE_MARK = "##octopus"
+# A '#' that Calamari's parser could pair with another: before a '#', a line break or the end.
+_PAIRABLE_HASH = re.compile(r"#(?=[#\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
+
+
+def neutralise(text):
+    """`text` with a space after every '#' that is followed by a '#', a line break or nothing.
+
+    Calamari's service-message parser reads stdout one character at a time and keeps its state
+    from one line (and one write) to the next: a message opens wherever the characters `##octopus`
+    follow each other, even as `##oct`, a line break, then `opus[...`. It can only open at two
+    '#' in a row. After this, no '#' we print is followed by another '#' or ends a line, so no
+    run of printed text, however it was cut, joined or split into lines, can open a message,
+    and every print leaves the parser where it found it (outside a message) for the step's own.
+    """
+    return _PAIRABLE_HASH.sub("# ", text)
 
 
 def to_host_str(value):
@@ -43,11 +60,16 @@ class Host:
         if secret and len(secret) >= 4 and secret not in self._secrets:
             self._secrets.append(secret)
 
-    def scrub(self, text):
+    def mask(self, text):
+        """`text` (made a str) with every registered secret masked: for values that are not printed."""
         text = to_host_str(text)
         for secret in self._secrets:
             text = mask_secret(text, secret)
-        return text.replace(SERVICE_MESSAGE_MARK, "# #octopus")
+        return text
+
+    def scrub(self, text):
+        """What may be printed: secrets masked, then neutralised. Every printed line goes through it."""
+        return neutralise(self.mask(text))
 
     def info(self, message):
         self._emit("info", self.scrub(message))
@@ -107,9 +129,12 @@ class OctopusHost(Host):
         self._ns["updateprogress"](int(max(0, min(100, percent))), self.scrub(message) or " ")
 
     def set_output(self, name, value, sensitive=False):
-        self._ns["set_octopusvariable"](name, self.scrub(value), sensitive)
+        """Values travel base64-encoded in `setVariable`, so they are masked but kept verbatim."""
+        self._ns["set_octopusvariable"](name, self.mask(value), sensitive)
 
     def artifact(self, path, name):
+        """Calamari prints the artifact's name and path as plain text: they must be neutral too."""
+        path, name = neutral_file(path, name)
         self._ns["createartifact"](path, name)
 
     def fail(self, message):
@@ -124,6 +149,16 @@ class OctopusHost(Host):
         failstep = self._ns.get("failstep")
         if callable(failstep):
             failstep(text)
+
+
+def neutral_file(path, name):
+    """Rename the file when its name holds a '#', so printing it can open no service message."""
+    if "#" not in name:
+        return path, name
+    name = name.replace("#", "_")
+    renamed = os.path.join(os.path.dirname(path), name)
+    os.replace(path, renamed)
+    return renamed, name
 
 
 class TerminalHost(Host):
@@ -157,7 +192,7 @@ class TerminalHost(Host):
             self.info("[{0:3d}%] {1}".format(int(percent), message))
 
     def set_output(self, name, value, sensitive=False):
-        self.outputs[name] = "********" if sensitive else self.scrub(value)
+        self.outputs[name] = "********" if sensitive else self.mask(value)
 
     def artifact(self, path, name):
         self.artifacts.append((path, name))
@@ -196,7 +231,7 @@ class RecordingHost(Host):
         self.progress_reports.append((int(percent), self.scrub(message)))
 
     def set_output(self, name, value, sensitive=False):
-        self.outputs[name] = self.scrub(value)
+        self.outputs[name] = self.mask(value)
 
     def artifact(self, path, name):
         self.artifacts.append((path, name))
