@@ -83,7 +83,7 @@ def release_notes_for(client, target, release, preview):
 
 def save_notes(host, clock, target, version, notes):
     name = artifact_name(target.project["Name"], version, target.destination["Name"], clock.now())
-    path = write_artifact(os.getcwd(), name, notes)
+    path = write_artifact(os.getcwd(), name, host.mask(notes))
     host.artifact(path, name)
 
 

@@ -9,6 +9,7 @@ import atexit
 import os
 import tempfile
 import traceback
+from urllib.parse import quote
 import warnings
 from contextlib import contextmanager
 
@@ -16,7 +17,7 @@ from .clock import SystemClock
 from .dependencies import ensure_dependencies
 from .errors import StepError
 from .flow import deploy_child
-from .octopus_client import OctopusClient
+from .octopus_client import OctopusClient, load_requests
 from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
 
@@ -75,11 +76,26 @@ def failed(host, message):
 
 
 def make_client(settings, host, clock, session=None):
-    """An OctopusClient that logs each call at verbose level and retries within the time budget."""
+    """An OctopusClient that logs each call at verbose level and retries within the time budget.
+
+    A `user:password@` from the Base Url goes to the session (an Authorization header on each
+    request to that server), never into a URL the step prints or builds, and is masked anywhere.
+    """
     budget = settings.timeout_seconds + 600
+    if settings.server_credentials:
+        session = session or load_requests().Session()
+        session.auth = settings.server_credentials
+        register_credentials(host, *settings.server_credentials)
     return OctopusClient(settings.server_url, settings.api_key, session=session,
                          log=host.verbose, clock=clock, verify=tls_verify(settings),
                          deadline=clock.monotonic() + budget)
+
+
+def register_credentials(host, user, password):
+    """Mask the password as typed and as it was written in the URL (or the user, when it is a token)."""
+    secret = password or user
+    host.add_secret(secret)
+    host.add_secret(quote(secret, safe=""))
 
 
 def tls_verify(settings):

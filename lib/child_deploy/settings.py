@@ -11,7 +11,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Tuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigurationError
 from .parameters import PARAMETERS
@@ -85,6 +85,9 @@ class Settings:
     parent: ParentContext = ParentContext()
     queue_time: object = None       # UTC datetime parsed from `schedule`; None: deploy now
     queue_reason: str = ""
+    # (user, password) taken out of a Base Url such as https://user:pass@host; None when absent.
+    # Kept apart so server_url, and every URL built from it, never holds the password.
+    server_credentials: object = field(default=None, repr=False)
 
 
 def is_unresolved(value):
@@ -129,8 +132,24 @@ def parse_settings(read, now=None, local_zone=None):
             problems.append(str(problem))
     if problems:
         raise ConfigurationError(problems)
+    values["server_url"], credentials = split_credentials(values["server_url"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
-                    **values)
+                    server_credentials=credentials, **values)
+
+
+def split_credentials(url):
+    """(the URL without `user:password@`, (user, password) decoded, or None when there are none)."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return parts._replace(netloc=host).geturl(), (unquote(user), unquote(password))
+
+
+def hide_password(text):
+    """`text` with the password of any `scheme://user:password@` in it replaced by asterisks."""
+    return re.sub(r"(://[^/?#@\s:]*:)[^/?#\s]*@", r"\1********@", text)
 
 
 def _check_expiry_fits(queue_time, expiry_minutes):
@@ -193,11 +212,21 @@ def _required(row, raw):
 
 
 def _secret(row, raw):
-    if not raw.strip():
+    """A key is plain printable ASCII; the message says what is wrong with it, never the key."""
+    key = raw.strip()
+    if not key:
         raise ValueError('"{0}" is required but is empty.'.format(row.label))
-    if any(ch.isspace() for ch in raw.strip()):
-        raise ValueError('"{0}" contains spaces or line breaks; paste the key alone.'.format(row.label))
-    return raw.strip()
+    odd = [(number, ch) for number, ch in enumerate(key, start=1) if not "!" <= ch <= "~"]
+    if odd:
+        number, ch = odd[0]
+        kind = "a space or line break" if ch.isspace() else (
+            "an invisible character" if not ch.isprintable() else
+            "a character that is not plain ASCII")
+        raise ValueError('"{0}" holds {1} (U+{2:04X}, character {3} of {4}), which pasting can '
+                         'add; an API key is letters, digits and dashes such as "API-XXXX...", '
+                         'without spaces. Paste the key again, by itself.'.format(
+                             row.label, kind, ord(ch), number, len(key)))
+    return key
 
 
 def _url(row, raw):
@@ -205,7 +234,8 @@ def _url(row, raw):
     if not (re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url, re.IGNORECASE)
             and _host_and_port_ok(url)):
         raise ValueError('"{0}" must be an http:// or https:// address such as '
-                         '"https://octopus.example.com" (got {1}).'.format(row.label, _quote(raw)))
+                         '"https://octopus.example.com" (got {1}).'.format(
+                             row.label, _quote(hide_password(raw))))
     return url
 
 

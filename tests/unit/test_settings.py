@@ -149,3 +149,38 @@ def test_parent_machine_lists_are_split_into_ids():
 def test_server_url_trailing_slash_is_dropped():
     assert make_settings(**{"ChildProject.Web.ServerUrl": "https://o.example.com/"}).server_url \
         == "https://o.example.com"
+
+
+# -- secrets: credentials in the Base Url, odd characters in the key ----------------------------
+@pytest.mark.parametrize("url,server_url,credentials", [
+    ("https://octopus.example.com", "https://octopus.example.com", None),
+    ("https://deployer:p%40ss%3Aw@octopus.example.com:8443/base/", "https://octopus.example.com:8443/base",
+     ("deployer", "p@ss:w")),
+    ("http://token@octopus.example.com", "http://octopus.example.com", ("token", "")),
+])
+def test_credentials_are_taken_out_of_the_base_url(url, server_url, credentials):
+    settings = make_settings(**{"ChildProject.Web.ServerUrl": url})
+    assert settings.server_url == server_url and settings.server_credentials == credentials
+    assert "p@ss" not in repr(settings) and "p%40ss" not in repr(settings)
+
+
+def test_a_malformed_base_url_is_quoted_without_its_password():
+    [problem] = problems_for(**{"ChildProject.Web.ServerUrl": "https://me:hunter22@host:99x"})
+    assert '"Octopus Base Url"' in problem and "me:********@host:99x" in problem
+    assert "hunter22" not in problem
+
+
+@pytest.mark.parametrize("key,kind", [
+    ("\ufeff" + API_KEY, "an invisible character"), (API_KEY[:6] + "\u200b" + API_KEY[6:], "an invisible character"),
+    (API_KEY[:6] + " " + API_KEY[6:], "a space or line break"), (API_KEY[:6] + "\u00e9" + API_KEY[7:],
+                                                                 "a character that is not plain ASCII"),
+    (API_KEY[:6] + "\t" + API_KEY[6:], "a space or line break"),
+])
+def test_a_key_with_an_odd_character_is_refused_without_echoing_it(key, kind):
+    [problem] = problems_for(**{"ChildProject.Api.Key": key})
+    assert problem.startswith('"Octopus API Key" holds ' + kind) and "Paste the key again" in problem
+    assert API_KEY[4:] not in problem and API_KEY[7:] not in problem
+
+
+def test_a_key_with_outer_spaces_is_accepted_as_the_key_alone():
+    assert make_settings(**{"ChildProject.Api.Key": "  " + API_KEY + "\n"}).api_key == API_KEY
