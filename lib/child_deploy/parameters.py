@@ -31,12 +31,15 @@ def _row(name, field, label, kind, help, default="", system_default="", options=
 PARAMETERS = (
     _row("ChildProject.Web.ServerUrl", "server_url", "Octopus Base Url", "url",
          "**Required.** The address of the Octopus Server, such as `https://octopus.example.com`. "
-         "Defaults to this server's own address.", system_default="Octopus.Web.ServerUri"),
+         "Defaults to this server's own address. A `user:password@` in it (for a proxy in front "
+         "of Octopus) is sent as the request's credentials and never shown.",
+         system_default="Octopus.Web.ServerUri"),
     _row("ChildProject.Api.Key", "api_key", "Octopus API Key", "secret",
          "**Required.** An API key of a user (ideally a service account) who may view the child "
          "project and create deployments of it. To auto-approve manual interventions the user also "
          "needs to take responsibility for and submit them. The key is sent only to the Octopus "
-         "Base Url and never written to the log."),
+         "Base Url and never written to the log. Paste it alone: invisible or non-ASCII characters "
+         "are refused."),
     _row("ChildProject.Space.Name", "space_name", "Child Project Space", "required",
          "**Required.** The space that holds the child project. Defaults to the current space.",
          system_default="Octopus.Space.Name"),
@@ -120,6 +123,9 @@ PARAMETERS = (
          "Optional. Queue the child deployment for later, such as `19:00`, `7:00 PM`, "
          "`2026-11-23 19:00`, `2026-11-23T19:00:00+01:00` or `2026-11-23 19:00 Europe/London`. "
          "Without a zone the worker's local time is meant; the log states the UTC time chosen. "
+         "A time that could mean two instants is refused: one the clocks skip or repeat at a "
+         "daylight-saving change (add the offset to pick one), an offset the named zone does not "
+         "have then, or a date such as `03/04/2027` (write `2027-03-04`). "
          "A scheduled deployment is not waited for. `N/A` or blank: deploy now.", default="N/A"),
     _row("ChildProject.ManualInterventions.UseApprovalsFromParent", "auto_approve",
          "Auto-Approve Child Project Manual Interventions", "yesno",

@@ -52,3 +52,59 @@ def test_refused_forms(text, says):
 def test_expiry_is_minutes_after_the_queue_time():
     instant, _ = parse_schedule("2026-11-23 19:00 UTC", NOW)
     assert queue_expiry(instant, 60).strftime("%H:%M") == "20:00"
+
+
+# -- nothing that could mean two instants is guessed ---------------------------------------------
+LONDON = tz.gettz("Europe/London")        # 2027: clocks skip 01:00-02:00 on 28 March, repeat 01:00-02:00 on 31 October
+
+
+@pytest.mark.parametrize("text, local, says", [
+    ("2027-03-28 01:30 Europe/London", BERLIN, "does not exist"),        # the spring gap, named zone
+    ("2027-03-28 01:30", LONDON, "does not exist"),                      # ... and the worker's zone
+    ("2027-03-28 02:30 Europe/Berlin", LONDON, "does not exist"),
+    ("2027-03-28T01:30:00+00:00 Europe/London", BERLIN, "does not exist"),
+    ("2027-10-31 01:30 Europe/London", BERLIN, "happens twice"),         # the autumn fold
+    ("2027-10-31 01:00", LONDON, "happens twice"),
+    ("2026-11-23T19:00:00+05:00 Europe/London", BERLIN, "gives the offset +05:00"),
+    ("2026-11-23T19:00:00+00:00 Europe/Berlin", LONDON, "gives the offset +00:00"),
+    ("2027-07-01T19:00:00+00:00 Europe/London", BERLIN, "which is +01:00 then"),
+    ("03/04/2027 19:00", BERLIN, "day first or month first"),
+    ("12/11/2027", BERLIN, "day first or month first"),
+    ("3.4.27 19:00", BERLIN, "day first or month first"),
+    ("03-04-2027 7 PM", BERLIN, "day first or month first"),
+])
+def test_a_time_that_could_mean_two_instants_is_refused(text, local, says):
+    with pytest.raises(ValueError) as raised:
+        parse_schedule(text, NOW, local_zone=local)
+    message = str(raised.value)
+    assert message.startswith('"Scheduling" ') and says in message and '(got "' + text + '")' in message
+
+
+@pytest.mark.parametrize("text, suggestions", [
+    ("2027-03-28 01:30 Europe/London", ["02:30", '"2027-03-28T02:30:00+01:00"']),
+    ("2027-10-31 01:30 Europe/London", ['"2027-10-31T01:30:00+01:00" for the first',
+                                        '"2027-10-31T01:30:00+00:00" for the second']),
+    ("03/04/2027 19:00", ['"2027-03-04" for month first', '"2027-04-03" for day first']),
+])
+def test_refusals_say_what_would_be_accepted(text, suggestions):
+    with pytest.raises(ValueError) as raised:
+        parse_schedule(text, NOW, local_zone=BERLIN)
+    for suggestion in suggestions:
+        assert suggestion in str(raised.value)
+
+
+@pytest.mark.parametrize("text, local, expected", [
+    ("2027-10-31T01:30:00+01:00 Europe/London", BERLIN, datetime(2027, 10, 31, 0, 30)),  # first 01:30
+    ("2027-10-31T01:30:00+00:00 Europe/London", BERLIN, datetime(2027, 10, 31, 1, 30)),  # second
+    ("2027-03-28T01:30:00+00:00", LONDON, datetime(2027, 3, 28, 1, 30)),   # an offset alone is absolute
+    ("2026-11-23T19:00:00+00:00 Europe/London", BERLIN, datetime(2026, 11, 23, 19, 0)),   # agrees
+    ("2027-03-28 03:30 Europe/London", BERLIN, datetime(2027, 3, 28, 2, 30)),   # just after the gap
+    ("04/04/2027 19:00", LONDON, datetime(2027, 4, 4, 18, 0)),             # day == month: one reading
+    ("06/25/2027 19:00:00", LONDON, datetime(2027, 6, 25, 18, 0)),         # 25 is no month: v29's month first
+    ("2027/03/04 19:00", LONDON, datetime(2027, 3, 4, 19, 0)),             # year first is never day first
+    ("7 PM", BERLIN, datetime(2026, 11, 20, 18, 0)),                       # 19:00:00.000 Berlin exactly
+    ("7:00 PM", LONDON, datetime(2026, 11, 20, 19, 0)),
+])
+def test_one_reading_gives_exactly_one_instant(text, local, expected):
+    instant, _ = parse_schedule(text, NOW.replace(second=42, microsecond=123456), local_zone=local)
+    assert instant == expected.replace(tzinfo=timezone.utc)
