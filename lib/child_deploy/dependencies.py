@@ -3,10 +3,14 @@
 Many workers have a bare Python, and PEP 668 systems refuse `pip install --user`, so missing
 packages go into a temporary folder with `pip install --target` and that folder joins
 `sys.path`. pip's chatter is captured, never left on stderr, where Octopus would log it as errors.
+The folder (about 4 MB) is removed when the step's process ends, whichever way it ends (a
+worker runs many steps), or at once when the installation fails.
 """
 
+import atexit
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +39,8 @@ def ensure_dependencies(host, install=None, import_module=importlib.import_modul
     host.info("This worker lacks {0}; installing into a temporary folder.".format(
         ", ".join(missing)))
     target = tempfile.mkdtemp(prefix="child-deploy-packages-")
+    # At exit, not before: requests reads certifi's CA bundle from this folder on every request.
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
     ok, output = (install or pip_install)(missing, target)
     if output:
         host.verbose(output)
@@ -42,6 +48,7 @@ def ensure_dependencies(host, install=None, import_module=importlib.import_modul
     importlib.invalidate_caches()
     still_missing = missing_packages(import_module)
     if not ok or still_missing:
+        shutil.rmtree(target, ignore_errors=True)
         raise DependencyError(
             "The step needs {0} and could not install {1} with pip on this worker. Install them "
             "for the worker's python3 (pip install {2}), or run the step in the "
