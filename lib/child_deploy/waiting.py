@@ -71,38 +71,71 @@ class PersonNotice:
 class LogFollower:
     """Copies only the child's new log lines, in the order they happened, under step and target.
 
-    Each poll reads the activity tree, takes the lines not printed before from every node, sorts
-    them by `OccurredAt` (the root's closing line comes after the targets' last lines), and names
-    the step and target (or "Deployment" for the task's own lines) once per run of lines from
-    the same place.
+    Each poll asks for the last TAIL lines of every activity node (`tail`), so a poll costs the
+    same whether the log holds fifty lines or fifty thousand. A node's window is matched to the
+    lines already printed from it by where the two overlap; when a node wrote more than a window
+    holds since the last poll, or the overlap is not certain, the whole log is read once more
+    and its lines are counted instead, so no line is lost or repeated. New lines are sorted by
+    `OccurredAt` (the root's closing line comes after the targets' last lines) and the step and
+    target (or "Deployment" for the task's own lines) are named once per run of lines from it.
     """
+
+    TAIL = 100
 
     def __init__(self, client, host, task_id):
         self.client, self.host, self.task_id = client, host, task_id
-        self._printed = {}
+        self._printed = {}          # node key -> (lines printed, the last TAIL of them)
         self._heading = None
 
     def __call__(self, task=None):
-        details = self.client.get("tasks/{0}/details".format(self.task_id),
-                                  params={"verbose": "false"})
-        new = []
-        for root in details.get("ActivityLogs") or ():
-            self._collect(root, [], new)
+        found = self._new_lines(self._details(self.TAIL), whole=False)
+        if found is None:
+            found = self._new_lines(self._details(None), whole=True)
+        new, self._printed = found
         new.sort(key=lambda line: (line[0], line[1]))
         for _when, _order, heading, text in new:
             self._heading_for(heading)
             self.host.info("|  " + text)
 
-    def _collect(self, node, path, new):
-        elements = node.get("LogElements") or ()
+    def _details(self, tail):
+        params = {"verbose": "false"}
+        if tail is not None:
+            params["tail"] = tail
+        return self.client.get("tasks/{0}/details".format(self.task_id), params=params)
+
+    def _new_lines(self, details, whole):
+        """(new lines, the printed state after them), or None when a window cannot be placed."""
+        new, printed = [], dict(self._printed)
+        nodes = []
+        for root in details.get("ActivityLogs") or ():
+            self._walk(root, [], nodes)
+        for key, heading, elements in nodes:
+            count, recent = printed.get(key, (0, ()))
+            fresh = self._unprinted(elements, count, recent, whole)
+            if fresh is None:
+                return None
+            for element in fresh:
+                new.append((instant(element[0]), len(new), heading, element[2]))
+            recent = (recent + tuple(fresh))[-self.TAIL:]
+            printed[key] = (count + len(fresh), recent)
+        return new, printed
+
+    def _unprinted(self, elements, count, recent, whole):
+        """The elements not printed yet: by count in a whole log, by overlap in a full window."""
+        if whole or len(elements) < self.TAIL:
+            return elements[count:]
+        overlaps = [k for k in range(1, min(len(recent), len(elements)) + 1)
+                    if elements[:k] == list(recent[-k:])]
+        return elements[overlaps[0]:] if len(overlaps) == 1 else None
+
+    def _walk(self, node, path, nodes):
         key = node.get("Id") or "/".join(path + [node.get("Name", "")])
         heading = " / ".join(path[1:] + [node.get("Name", "")]) if path else ROOT_HEADING
-        for element in elements[self._printed.get(key, 0):]:
-            new.append((instant(element.get("OccurredAt") or ""), len(new), heading,
-                        str(element.get("MessageText", ""))))
-        self._printed[key] = len(elements)
+        elements = [(e.get("OccurredAt") or "", e.get("Category") or "", str(e.get("MessageText", "")))
+                    for e in node.get("LogElements") or ()]
+        nodes.append((key, heading, elements))
         for child in node.get("Children") or ():
-            self._collect(child, path + [node.get("Name", "")], new)
+            self._walk(child, path + [node.get("Name", "")], nodes)
 
     def _heading_for(self, heading):
         """Name the step and target once per run of lines from it."""
