@@ -61,14 +61,14 @@ class Host:
             self._secrets.append(secret)
 
     def mask(self, text):
-        """`text` (made a str) with every registered secret masked: for values that are not printed."""
+        """`text` (made a str) with every registered secret masked: for values not printed."""
         text = to_host_str(text)
         for secret in self._secrets:
             text = mask_secret(text, secret)
         return text
 
     def scrub(self, text):
-        """What may be printed: secrets masked, then neutralised. Every printed line goes through it."""
+        """What may be printed: secrets masked, then neutralised. Every printed line passes here."""
         return neutralise(self.mask(text))
 
     def info(self, message):

@@ -92,7 +92,7 @@ def make_client(settings, host, clock, session=None):
 
 
 def register_credentials(host, user, password):
-    """Mask the password as typed and as it was written in the URL (or the user, when it is a token)."""
+    """Mask the password as typed and as written in the URL (or the user, when it is a token)."""
     secret = password or user
     host.add_secret(secret)
     host.add_secret(quote(secret, safe=""))

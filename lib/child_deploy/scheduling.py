@@ -86,16 +86,18 @@ def one_instant(moment, zone, zone_name, text, tz):
         _refuse_skipped(wall, zone, where, text, tz)
     if moment.tzinfo is not None:
         if moment.utcoffset() not in _offsets(wall, zone):
-            raise ValueError('"{0}" gives the offset {1} and the zone {2}, which is {3} then (got '
-                             '"{4}"). Give the offset or the zone, or an offset that agrees.'.format(
-                                 LABEL, _offset_text(moment.utcoffset()), zone_name,
-                                 " or ".join(_offset_text(o) for o in _offsets(wall, zone)), text))
+            raise ValueError(
+                '"{0}" gives the offset {1} and the zone {2}, which is {3} then (got "{4}"). Give '
+                'the offset or the zone, or an offset that agrees.'.format(
+                    LABEL, _offset_text(moment.utcoffset()), zone_name,
+                    " or ".join(_offset_text(o) for o in _offsets(wall, zone)), text))
         return moment
     if tz.datetime_ambiguous(wall, tz=zone):
         first, second = (wall.replace(fold=fold, tzinfo=zone) for fold in (0, 1))
         raise ValueError('"{0}" names {1} {2}, which happens twice as the clocks go back (got '
                          '"{3}"). Add the offset to say which: "{4}" for the first, "{5}" for the '
-                         'second.'.format(LABEL, _wall(wall), where, text, _aware_text(first), _aware_text(second)))
+                         'second.'.format(LABEL, _wall(wall), where, text, _aware_text(first),
+                                          _aware_text(second)))
     return wall.replace(tzinfo=zone)
 
 

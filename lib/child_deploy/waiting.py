@@ -131,8 +131,8 @@ class LogFollower:
     def _walk(self, node, path, nodes):
         key = node.get("Id") or "/".join(path + [node.get("Name", "")])
         heading = " / ".join(path[1:] + [node.get("Name", "")]) if path else ROOT_HEADING
-        elements = [(e.get("OccurredAt") or "", e.get("Category") or "", str(e.get("MessageText", "")))
-                    for e in node.get("LogElements") or ()]
+        elements = [(e.get("OccurredAt") or "", e.get("Category") or "",
+                     str(e.get("MessageText", ""))) for e in node.get("LogElements") or ()]
         nodes.append((key, heading, elements))
         for child in node.get("Children") or ():
             self._walk(child, path + [node.get("Name", "")], nodes)
