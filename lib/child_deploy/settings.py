@@ -148,8 +148,12 @@ def split_credentials(url):
 
 
 def hide_password(text):
-    """`text` with the password of any `scheme://user:password@` in it replaced by asterisks."""
-    return re.sub(r"(://[^/?#@\s:]*:)[^/?#\s]*@", r"\1********@", text)
+    """`text` with the password of any `scheme://user:password@` in it (or a lone user, which is
+    then a token) replaced by asterisks."""
+    def masked(match):
+        user, colon, _password = match.group(1).partition(":")
+        return "://" + (user + ":" if colon else "") + "********@"
+    return re.sub(r"://([^/?#\s]*)@", masked, text)
 
 
 def _check_expiry_fits(queue_time, expiry_minutes):

@@ -121,8 +121,11 @@ class LogFollower:
         return new, printed
 
     def _unprinted(self, elements, count, recent, whole):
-        """The elements not printed yet: by count in a whole log, by overlap in a full window."""
-        if whole or len(elements) < self.TAIL:
+        """The elements not printed yet: by count in a whole log, by overlap in a full window.
+
+        Fewer than TAIL elements are the node's whole log; more mean a server that ignores `tail`.
+        """
+        if whole or len(elements) != self.TAIL:
             return elements[count:]
         overlaps = [k for k in range(1, min(len(recent), len(elements)) + 1)
                     if elements[:k] == list(recent[-k:])]

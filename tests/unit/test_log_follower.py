@@ -66,6 +66,16 @@ def test_more_new_lines_than_a_tail_reads_the_whole_log_once(follow):
     assert printed(host)[-1] == "c0" and log.requests[-1].get("tail") == 5
 
 
+def test_a_server_that_ignores_tail_costs_one_request_a_poll(follow):
+    log, host, follower = follow
+    log.get = lambda route, params=None, get=log.get: get(route, {"verbose": "false"})
+    for poll in range(4):
+        log.write(*["p{0}.{1}".format(poll, n) for n in range(4)], at=stamp(poll))
+        follower()
+    assert printed(host) == ["p{0}.{1}".format(p, n) for p in range(4) for n in range(4)]
+    assert len(log.requests) == 4
+
+
 def test_identical_lines_whose_window_cannot_be_placed_are_counted_from_the_whole_log(follow):
     """Same text, same millisecond: the overlap is ambiguous, so the count decides."""
     log, host, follower = follow
