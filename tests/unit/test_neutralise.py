@@ -93,3 +93,14 @@ def test_the_steps_own_messages_still_work_after_hostile_text():
             host.set_output("Mine", "value")
     messages, state = calamari_messages(out.getvalue())
     assert [n for n, _ in messages if n == "setVariable"] == ["setVariable"] * 4 and state == "Default"
+
+
+def test_an_artifact_whose_name_holds_a_hash_is_renamed_before_calamari_prints_it(tmp_path):
+    calls = []
+    namespace = {"get_octopusvariable": lambda name: "",
+                 "createartifact": lambda path, name=None: calls.append((path, name))}
+    path = tmp_path / "Evil ##octopus[stdout-ignore] 1.0.ReleaseNotes.txt"
+    path.write_text("notes")
+    OctopusHost(namespace).artifact(str(path), path.name)
+    [(saved, name)] = calls
+    assert "#" not in name and "#" not in saved and open(saved).read() == "notes"
