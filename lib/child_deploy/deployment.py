@@ -99,13 +99,14 @@ class Lane:
         if request.get("TenantId"):
             self.filters["tenant"] = request["TenantId"]
 
-    def active(self, now):
-        """Queued or executing deployments of exactly this request, earliest first."""
+    def active(self, now, ours=None):
+        """Queued or executing deployments of exactly this request, earliest first, other than
+        `ours` (known already: when it is the only one, one request answers)."""
         tasks = self.client.get_all("tasks", params=dict(
             self.filters, states=",".join(ACTIVE_STATES), name="Deploy"))
         by_deployment = {(t.get("Arguments") or {}).get("DeploymentId"): t for t in tasks
                          if isinstance(t, dict)}
-        ids = sorted(i for i in by_deployment if i)
+        ids = sorted(i for i in by_deployment if i and i != (ours or {}).get("Id"))
         if not ids:
             return []
         listed = self.client.get_all("deployments", params={"ids": ",".join(ids)})
@@ -214,10 +215,7 @@ def find_ours(lane, clock, waits):
 
 def settle(client, clock, log, lane, ours, reason, on_known):
     """After creating: the earliest active deployment of the request wins; ours steps aside."""
-    active = lane.active(clock.now())
-    if ours["Id"] not in {d["Id"] for d in active}:
-        active = sorted(active + [ours], key=creation_order)
-    winner = active[0]
+    winner = sorted(lane.active(clock.now(), ours) + [ours], key=creation_order)[0]
     if winner["Id"] == ours["Id"]:
         return Created(ours, True, reason)
     log("Deployment {0} of the same request was created just before this run's {1}; cancelling "

@@ -39,26 +39,33 @@ def wait_for_task(get_task, clock, deadline, on_poll=None, on_trouble=None):
     half an hour is waited out. Returns Waited(last task seen, or {}, timed_out).
     """
     interval, began, last = None, clock.monotonic(), {}
+    trouble = on_trouble or (lambda text: None)
     while True:
-        try:
-            task = get_task()
-            if not isinstance(task, dict):
-                raise TypeError("Octopus answered with {0} instead of the task".format(
-                    type(task).__name__))
-            if task.get("IsCompleted"):
-                return Waited(task, False)
-            last = task
-            if on_poll is not None:
-                on_poll(task)
-        except (StepError, TypeError) as error:
-            if isinstance(error, StepError) and not getattr(error, "retryable", False):
-                raise
-            if on_trouble is not None:
-                on_trouble(str(error).splitlines()[0])
+        task = _poll(get_task, on_poll, trouble)
+        if task is not None and task.get("IsCompleted"):
+            return Waited(task, False)
+        last = task if task is not None else last
         if deadline - clock.monotonic() <= 0:
             return Waited(last, True)
         interval = next_poll_interval(interval, clock.monotonic() - began)
         clock.sleep(min(interval, max(0.0, deadline - clock.monotonic())))
+
+
+def _poll(get_task, on_poll, trouble):
+    """One poll: the task (None when this poll failed in a way worth retrying)."""
+    try:
+        task = get_task()
+        if not isinstance(task, dict):
+            trouble("Octopus answered with {0} instead of the task".format(type(task).__name__))
+            return None
+        if on_poll is not None and not task.get("IsCompleted"):
+            on_poll(task)
+        return task
+    except StepError as error:
+        if not getattr(error, "retryable", False):
+            raise
+        trouble(str(error).splitlines()[0])
+        return None
 
 
 class PersonNotice:

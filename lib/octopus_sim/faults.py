@@ -34,6 +34,7 @@ class Faults:
         self._clock = clock
         self._lock = threading.Lock()
         self.latency_ms = 0
+        self._latency_random = random.Random(0)
         self.clear()
 
     def clear(self):
@@ -107,6 +108,8 @@ class Faults:
     def hold(self, methods=("POST",), path_contains="/deployments", after_apply=True):
         """Hold the next matching request until the test calls `release()` on the returned Hold.
 
+        `path_contains` is matched against the path and the query (`"states=Queued"` works).
+
         With after_apply the change is made first and only the answer waits; else nothing is
         applied until the release. Holds still waiting when the simulator stops are dropped.
         """
@@ -123,7 +126,12 @@ class Faults:
 
     # -- asked by the server ----------------------------------------------------------------------
     def latency_seconds(self):
-        return max(0.0, float(self.latency_ms or 0)) / 1000.0
+        """`latency_ms` as seconds; a (low, high) pair draws each request's latency from it."""
+        value = self.latency_ms or 0
+        if isinstance(value, (tuple, list)):
+            with self._lock:
+                value = self._latency_random.uniform(float(value[0]), float(value[1]))
+        return max(0.0, float(value)) / 1000.0
 
     def transient(self, method, path):
         """(status, retry_after) for a transient failure of this request, or None."""
@@ -182,7 +190,7 @@ class Faults:
         return False, None
 
     def hold_for(self, method, path):
-        """The Hold that catches this request, if any (each catches one request)."""
+        """The Hold that catches this request (path and query), if any; each catches one."""
         with self._lock:
             for hold in self._holds:
                 if hold.rule.count > 0 and hold.rule.applies(method, path):

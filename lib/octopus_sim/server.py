@@ -134,7 +134,7 @@ class Simulator:
         early = self._fault_before(method, split, query, route)
         if early is not None:
             return early
-        hold = self.faults.hold_for(method, split.path)
+        hold = self.faults.hold_for(method, target)
         if hold is not None and not hold.after_apply and not hold.keep():
             self._record(method, split, query, 0, route, dropped=True, fault="hold")
             return DROP
