@@ -196,6 +196,7 @@ class Follow:
     def until_done(self, deadline):
         self.host.info("Waiting for {0} (up to {1} s).".format(self.describe,
                                                                self.settings.timeout_seconds))
+        self.reader = self.client.with_deadline(deadline)   # reads retry until the wait ends
         try:
             waited = wait_for_task(self.task, self.clock, deadline, self.on_poll, self.trouble)
         except StepCancelledError:
@@ -208,7 +209,7 @@ class Follow:
         return self.finished(waited.task)
 
     def task(self):
-        return self.client.get("tasks/{0}".format(self.outcome.task_id))
+        return self.reader.get("tasks/{0}".format(self.outcome.task_id))
 
     def trouble(self, text):
         """A poll that failed: said at verbose level; waiting goes on within its budget."""
@@ -257,7 +258,7 @@ class Follow:
         """Cancel the child when asked and when this step created it; say what became of it."""
         if not wanted:
             return None
-        return cancel_child(self.client, self.host)
+        return cancel_child(self.client, self.clock, self.host)
 
     def finished(self, task):
         state = task.get("State")

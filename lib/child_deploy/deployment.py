@@ -28,6 +28,7 @@ ACTIVE_STATES = ("Queued", "Executing")
 LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment
 SIGNAL_WAITS = (0.0, 1.0, 2.0)                  # the same after a signal: the step must exit soon
 SIGNAL_BUDGET_SECONDS = 8.0
+CANCEL_BUDGET_SECONDS = 10.0    # for the cancel call and its retries
 RECENT_TAKE = 30          # a deployment made seconds ago is among the lane's newest 30
 Created = namedtuple("Created", "deployment created_here reason")
 
@@ -233,13 +234,15 @@ def cancel_task(client, task_id):
     return client.post("tasks/{0}/cancel".format(task_id), idempotent=True)
 
 
-def cancel_child(client, host):
+def cancel_child(client, clock, host):
     """Cancel the run's child if this run created it and has not asked yet; say what became of it.
 
     `host.known_outcome` says which child that is; the moment the cancel is asked it says so
-    too, inside a shield from signals, so the cancel is made once and never cut off. When the
-    call fails, the task is read once more: a cancel whose answer was lost may well have worked.
+    too, inside a shield from signals, so the cancel is made once and never cut off. Retries
+    stop after CANCEL_BUDGET_SECONDS: a step told to stop is gone within 15 s. When the call
+    fails, the task is read once more: a cancel whose answer was lost may well have worked.
     """
+    client = client.with_deadline(clock.monotonic() + CANCEL_BUDGET_SECONDS)
     known = host.known_outcome
     if known is None or not known.deployment_id:
         return "no child deployment had been created"

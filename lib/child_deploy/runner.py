@@ -27,7 +27,6 @@ from .waiting import cancellation_signals
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
 API_KEY_PARAMETER = "ChildProject.Api.Key"
-CANCEL_BUDGET_SECONDS = 10.0   # a stopped step asks for the cancel and is gone within 15 s
 
 
 def run(host, clock=None, session=None, install=None):
@@ -96,9 +95,8 @@ def stopped(host, clock, client, message):
     what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
     known = host.known_outcome or nothing_to_deploy("Canceled", "")
     if known.deployment_id and client is not None:
-        hurried = client.with_deadline(clock.monotonic() + CANCEL_BUDGET_SECONDS)
         message += " The child deployment {0} of release {1} was {2}.".format(
-            known.deployment_id, known.release_version, cancel_child(hurried, host))
+            known.deployment_id, known.release_version, cancel_child(client, clock, host))
         known = host.known_outcome
     publish(host, known.with_(outcome="Canceled", reason=message))
     host.fail(message)
