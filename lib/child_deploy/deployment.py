@@ -26,9 +26,11 @@ from .waiting import shielded
 
 ACTIVE_STATES = ("Queued", "Executing")
 LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment
-SIGNAL_WAITS = (0.0, 1.0, 2.0)                  # the same after a signal: the step must exit soon
-SIGNAL_BUDGET_SECONDS = 8.0
-CANCEL_BUDGET_SECONDS = 10.0    # for the cancel call and its retries
+# After a signal the step must be gone within 15 s: about 4 s to find its own deployment if the
+# signal cut the create call off, then about 8 s for the cancel call and its retries.
+SIGNAL_WAITS = (0.0, 1.0, 2.0)
+SIGNAL_BUDGET_SECONDS = 4.0
+CANCEL_BUDGET_SECONDS = 8.0
 RECENT_TAKE = 30          # a deployment made seconds ago is among the lane's newest 30
 Created = namedtuple("Created", "deployment created_here reason")
 
@@ -101,8 +103,14 @@ class Lane:
             self.filters["tenant"] = request["TenantId"]
 
     def active(self, now, ours=None):
-        """Queued or executing deployments of exactly this request, earliest first, other than
-        `ours` (known already: when it is the only one, one request answers)."""
+        """Queued or executing deployments of exactly this request, earliest first.
+
+        Exactly: same release, environment, tenant, targets and skipped steps (a parent
+        redeploying to a rebuilt server must not be satisfied by a deployment to another one),
+        and the same schedule: a retried scheduled step finds the deployment it scheduled, a step
+        deploying now never adopts someone's plan for later. `ours`, when given, is left out (it
+        is known already; when it is the only active one, a single request answers).
+        """
         tasks = self.client.get_all("tasks", params=dict(
             self.filters, states=",".join(ACTIVE_STATES), name="Deploy"))
         by_deployment = {(t.get("Arguments") or {}).get("DeploymentId"): t for t in tasks
@@ -263,10 +271,10 @@ def cancel_child(client, clock, host):
 def cancel_failed(client, task_id, failure):
     """What a failed cancel call left behind: the task's own state decides the words."""
     try:
-        state = client.get("tasks/{0}".format(task_id)).get("State")
-    except (StepError, AttributeError):
-        state = None
-    if state in ("Cancelling", "Canceled"):
+        task = client.get("tasks/{0}".format(task_id))
+    except StepError:
+        task = None
+    if isinstance(task, dict) and task.get("State") in ("Cancelling", "Canceled"):
         return "cancelled"
     return "not cancelled, because cancelling failed ({0})".format(str(failure).splitlines()[0])
 
