@@ -169,14 +169,14 @@ def create_once(client, clock, log, request, project_id, on_known=None):
                                          if request.get("QueueTime") else "queued or running"))
     try:
         made, reason = create(client, clock, log, lane)
+        on_known(made, True)
     except StepCancelledError:
-        # Interrupted mid-call: the POST may still complete, so look (briefly) for ours.
+        # Cut off mid-call (or just after): the POST may still complete, so look briefly.
         hurried = client.with_deadline(clock.monotonic() + SIGNAL_BUDGET_SECONDS)
         found = find_ours(Lane(hurried, request, project_id), clock, SIGNAL_WAITS)
         if found is not None:
             on_known(found, True)
         raise
-    on_known(made, True)
     return settle(client, clock, log, lane, made, reason, on_known)
 
 
