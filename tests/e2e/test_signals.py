@@ -138,3 +138,14 @@ def test_cancels_answered_503_do_not_keep_a_stopped_step_for_a_minute(step, sim,
     assert_clean_exit(run, seconds)
     assert (sim.clock.now() - simulated).total_seconds() < EXIT_SECONDS
     assert "was not cancelled, because cancelling failed" in run.result_message
+
+
+def test_a_cancel_that_worked_but_answered_503_is_reported_as_cancelled(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=600))
+    sim.faults.fail_after_apply(count=1000, status=503, methods=("POST",), path_contains="/cancel")
+    hold = sim.faults.hold(methods=("GET",), path_contains="/tasks/ServerTasks-", after_apply=True)
+    run, seconds = stop_while_held(step.start("Web API", "Staging"), hold)
+    assert_clean_exit(run, seconds)
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert sim.world.task_of(deployment).state in ("Cancelling", "Canceled")
+    assert "of release 2021.1.1.2 was cancelled." in run.result_message
