@@ -41,6 +41,7 @@ def wait_for_task(get_task, clock, deadline, on_poll=None, on_trouble=None):
     interval, began, last = None, clock.monotonic(), {}
     trouble = on_trouble or (lambda text: None)
     while True:
+        _GUARD[0].raise_if_signalled()
         task = _poll(get_task, on_poll, trouble)
         if task is not None and task.get("IsCompleted"):
             return Waited(task, False)
@@ -156,6 +157,12 @@ class SignalGuard:
     def error(self):
         return StepCancelledError("The step was cancelled (signal {0}).".format(self.signum))
 
+    def raise_if_signalled(self):
+        """Raise again for a signal whose error some `except StepError` swallowed: checked on
+        every poll, so no catch-all on the way can keep a stopped step waiting."""
+        if self.signum is not None and not self._depth:
+            raise self.error()
+
     @contextmanager
     def shielded(self):
         self._depth += 1
@@ -163,9 +170,9 @@ class SignalGuard:
             yield
         finally:
             self._depth -= 1
-        if not self._depth and self._pending:
-            self._pending = False
-            raise self.error()
+            if not self._depth and self._pending:
+                self._pending = False
+                raise self.error()      # the signal wins over whatever the block raised
 
 
 _GUARD = [SignalGuard()]
@@ -193,3 +200,5 @@ def cancellation_signals():
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if previous:
+            _GUARD[0] = SignalGuard()

@@ -38,7 +38,9 @@ class Faults:
         self.clear()
 
     def clear(self):
-        """Remove every fault (latency included)."""
+        """Remove every fault (latency included); held requests are dropped unapplied."""
+        if hasattr(self, "_holds"):
+            self.release_holds()
         with self._lock:
             self.latency_ms = 0
             self._next = []

@@ -75,3 +75,27 @@ def test_a_refusal_while_waiting_is_not_retried():
 
     with pytest.raises(OctopusApiError):
         wait_for_task(get_task, FakeClock(), 100.0)
+
+
+def test_a_signal_held_by_a_shield_wins_over_an_error_in_it():
+    guard = SignalGuard()
+    with pytest.raises(StepCancelledError):
+        with guard.shielded():
+            guard.handle(15, None)
+            raise OctopusApiError("the cancel call failed", status=503)
+
+
+def test_a_signal_whose_error_was_swallowed_still_ends_the_wait(monkeypatch):
+    from child_deploy import waiting
+    guard = SignalGuard()
+    monkeypatch.setattr(waiting, "_GUARD", [guard])
+
+    def get_task():
+        try:
+            guard.handle(15, None)
+        except StepCancelledError:
+            pass                      # an `except StepError` on the way (approvals, log lines)
+        return {"State": "Executing"}
+
+    with pytest.raises(StepCancelledError):
+        wait_for_task(get_task, FakeClock(), 100.0)
