@@ -3,7 +3,13 @@
 Polling runs every second for the first few seconds, so a short child is noticed within a
 second, then backs off to five seconds, so a long one costs about what v29's fixed five did.
 The deadline starts when the deployment was created (an attached one: when Octopus created
-it), not when it started running, so a child stuck in the queue still times out. Time comes from an injected clock; tests never sleep.
+it), not when it started running, so a child stuck in the queue still times out. A failed
+poll costs that poll only, until the deadline. Time comes from an injected clock; tests never
+sleep.
+
+Being told to stop (SIGTERM, SIGINT) is also a matter of waiting, so the run's one SignalGuard
+lives here: it turns the first signal into StepCancelledError wherever the step is, except inside
+a cancel call, which it lets finish first.
 """
 
 import signal
