@@ -7,7 +7,7 @@ simulated time instead of sleeping. (A plain module, not conftest.py, so tests c
 
 import os
 
-from harness import built_body, run_body
+from harness import built_body, run_body, start_body
 from datetime import timedelta
 
 from octopus_sim import Phase, TaskScript
@@ -70,6 +70,22 @@ class StepRunner:
         run = run_body(BODY, variables, work_dir, clock_url=self.sim.url, extra_env=extra_env)
         self.runs.append(run)
         return run
+
+    def start(self, project, destination, **params):
+        """Start the step without waiting (a harness.RunningStep); `finish()` keeps its run."""
+        variables = self.variables(project, destination, **params)
+        self.started = getattr(self, "started", 0) + 1
+        work_dir = str(self.tmp_path / "started{0}".format(self.started))
+        running = start_body(BODY, variables, work_dir, clock_url=self.sim.url)
+        finish = running.finish
+
+        def finish_and_keep(timeout=120):
+            run = finish(timeout)
+            self.runs.append(run)
+            return run
+
+        running.finish = finish_and_keep
+        return running
 
 
 def created_deployments(sim, suite, project, environment):

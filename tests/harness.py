@@ -144,6 +144,14 @@ def write_work_dir(work_dir, body, variables):
 def run_body(body, variables, work_dir, run_name="__main__", clock_url=None,
              hide_site_packages=False, old_calamari=False, timeout=120, extra_env=None):
     """Run `body` with `variables` as Calamari would; return the parsed StepRun."""
+    started = start_body(body, variables, work_dir, run_name, clock_url, hide_site_packages,
+                         old_calamari, extra_env)
+    return started.finish(timeout)
+
+
+def start_body(body, variables, work_dir, run_name="__main__", clock_url=None,
+               hide_site_packages=False, old_calamari=False, extra_env=None):
+    """Start `body` in a subprocess as Calamari would, without waiting: a RunningStep."""
     write_work_dir(work_dir, body, variables)
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update(HARNESS_RUN_NAME=run_name, HARNESS_SUPPORT=os.path.join(ROOT, "tests"),
@@ -154,14 +162,33 @@ def run_body(body, variables, work_dir, run_name="__main__", clock_url=None,
     if clock_url:
         env["HARNESS_CLOCK_URL"] = clock_url
     env.update(extra_env or {})
-    finished = subprocess.run([sys.executable, "-u", os.path.join(work_dir, "Bootstrap.py"), HEX_KEY],
-                              cwd=work_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, timeout=timeout)
-    run = parse_output(finished.stdout.decode("utf-8", "replace"))
-    run.exit_code = finished.returncode
-    run.stderr = finished.stderr.decode("utf-8", "replace")
-    run.work_dir = work_dir
-    return run
+    process = subprocess.Popen([sys.executable, "-u", os.path.join(work_dir, "Bootstrap.py"), HEX_KEY],
+                               cwd=work_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL)
+    return RunningStep(process, work_dir)
+
+
+class RunningStep:
+    """A step run in progress: send it signals, then `finish()` for its StepRun."""
+
+    def __init__(self, process, work_dir):
+        self.process, self.work_dir = process, work_dir
+
+    def send_signal(self, signum):
+        self.process.send_signal(signum)
+
+    def finish(self, timeout=120):
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise
+        run = parse_output(stdout.decode("utf-8", "replace"))
+        run.exit_code = self.process.returncode
+        run.stderr = stderr.decode("utf-8", "replace")
+        run.work_dir = self.work_dir
+        return run
 
 
 def built_body():

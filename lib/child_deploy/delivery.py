@@ -12,7 +12,7 @@ from .approvals import (AutoApprover, approval_note, approval_task_id, load_appr
                         resolve_approval_environment)
 from .clock import EARLIEST, instant
 from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
-from .deployment import cancel_task, create_once, deployment_request, skip_action_ids
+from .deployment import cancel_child, create_once, deployment_request, skip_action_ids
 from .errors import (DeploymentFailedError, DeploymentTimeoutError, NotFoundError,
                      StepCancelledError, StepError)
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
@@ -20,7 +20,7 @@ from .outcome import Outcome, chosen_not_deployed, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
 from .selection import release_movement
 from .targets import choose_targets, requested_machines
-from .waiting import LogFollower, PersonNotice, cancellation_signals, wait_for_task
+from .waiting import LogFollower, PersonNotice, wait_for_task
 
 ApprovalSource = namedtuple("ApprovalSource", "client environment tenant task_id")
 MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade": "an upgrade",
@@ -130,15 +130,20 @@ def what_if(host, base, request, target):
 
 
 def run_deployment(client, host, clock, settings, target, request, base, approval=None):
-    """Create (or attach to) the deployment, then follow it unless told not to."""
-    created = create_once(client, clock, host.verbose, request)
+    """Create (or attach to) the deployment, then follow it unless told not to.
+
+    The moment a deployment is known it becomes `host.known_outcome`, so every later path (a
+    failure, a bug, a signal) publishes its ids and URL, and a signal cancels it if it is ours.
+    """
+    def known(deployment, created_here):
+        host.known_outcome = child_outcome(client, target, base, deployment, created_here)
+
+    created = create_once(client, clock, host.verbose, request, target.project["Id"], known)
     if created.reason:
         host.highlight(created.reason)
     deployment = created.deployment
     started = clock.monotonic() - (0.0 if created.created_here else age_seconds(deployment, clock))
-    outcome = base.with_(deployment_id=deployment["Id"], task_id=deployment.get("TaskId", ""),
-                         deployment_url=deployment_url(client, target, base.release_version,
-                                                       deployment["Id"]))
+    outcome = host.known_outcome
     host.highlight("Child deployment: [{0}]({1})".format(deployment["Id"], outcome.deployment_url))
     if settings.queue_time is not None:
         return publish(host, outcome.with_(outcome="Scheduled", reason=settings.queue_reason))
@@ -146,7 +151,15 @@ def run_deployment(client, host, clock, settings, target, request, base, approva
         return publish(host, outcome.with_(outcome="Started", reason="The child deployment was "
                                            "started; \"Wait for finish\" is No."))
     follow = Follow(client, host, clock, settings, target, outcome, approval)
-    return follow.until_done(started + settings.timeout_seconds, created.created_here)
+    return follow.until_done(started + settings.timeout_seconds)
+
+
+def child_outcome(client, target, base, deployment, created_here):
+    """The outputs once the child exists: its ids and URL, and whether this run made it."""
+    return base.with_(deployment_id=deployment["Id"], task_id=deployment.get("TaskId", ""),
+                      deployment_url=deployment_url(client, target, base.release_version,
+                                                    deployment["Id"]),
+                      created_here=created_here)
 
 
 def age_seconds(deployment, clock):
@@ -180,24 +193,28 @@ class Follow:
         self.logs = LogFollower(client, host, outcome.task_id) if settings.enhanced_logging else None
         self.interruptions = None
 
-    def until_done(self, deadline, created_here):
-        self.created_here = created_here
+    def until_done(self, deadline):
         self.host.info("Waiting for {0} (up to {1} s).".format(self.describe,
                                                                self.settings.timeout_seconds))
-        with cancellation_signals():
-            try:
-                waited = wait_for_task(self.task, self.clock, deadline, self.on_poll)
-            except StepCancelledError as cancelled:
-                return self.cancelled(cancelled)
-            except StepError as error:
-                self.lost(error)
+        self.reader = self.client.with_deadline(deadline)   # reads retry until the wait ends
+        try:
+            waited = wait_for_task(self.task, self.clock, deadline, self.on_poll, self.trouble)
+        except StepCancelledError:
+            raise                   # the runner publishes, and cancels the child if it is ours
+        except StepError as error:
+            self.lost(error)
         self.last_log_lines()
         if waited.timed_out:
             return self.timed_out(waited.task)
         return self.finished(waited.task)
 
     def task(self):
-        return self.client.get("tasks/{0}".format(self.outcome.task_id))
+        return self.reader.get("tasks/{0}".format(self.outcome.task_id))
+
+    def trouble(self, text):
+        """A poll that failed: said at verbose level; waiting goes on within its budget."""
+        self.host.verbose("Could not read the child deployment's state this time ({0}); still "
+                          "waiting.".format(text))
 
     def on_poll(self, task):
         elapsed = self.clock.monotonic() - self.started
@@ -241,13 +258,7 @@ class Follow:
         """Cancel the child when asked and when this step created it; say what became of it."""
         if not wanted:
             return None
-        if not self.created_here:
-            return "left running: this step did not create it"
-        try:
-            cancel_task(self.client, self.outcome.task_id)
-        except StepError as error:
-            return "not cancelled, because cancelling failed ({0})".format(error)
-        return "cancelled"
+        return cancel_child(self.client, self.clock, self.host)
 
     def finished(self, task):
         state = task.get("State")
@@ -267,7 +278,8 @@ class Follow:
                 or "left running (\"Cancel child on timeout\" is No)")
         reason = ("The child deployment of {0} was still {1} after {2} s, so it was {3}. Increase "
                   "\"Wait for Deployment\" or follow it at {4}").format(
-            self.describe, task.get("State"), self.settings.timeout_seconds, fate,
+            self.describe, task.get("State") or "in a state Octopus did not tell (it was not "
+            "answering)", self.settings.timeout_seconds, fate,
             task_url(self.client, self.target.space_id, self.outcome.task_id))
         publish(self.host, self.outcome.with_(outcome="TimedOut", reason=reason))
         raise DeploymentTimeoutError(reason)
@@ -279,12 +291,6 @@ class Follow:
                      self.client, self.target.space_id, self.outcome.task_id))
         publish(self.host, self.outcome.with_(outcome="Unknown", reason=reason))
         raise StepError(reason) from error
-
-    def cancelled(self, cancelled):
-        reason = "{0} The child deployment of {1} was {2}.".format(
-            cancelled, self.describe, self.stop_child(True))
-        publish(self.host, self.outcome.with_(outcome="Canceled", reason=reason))
-        raise StepCancelledError(reason)
 
 
 def find_approval_source(client, host, settings, target):

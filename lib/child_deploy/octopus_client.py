@@ -278,6 +278,13 @@ class OctopusClient:
     def _scrub(self, text):
         return mask_secret(text, self._api_key)
 
+    def with_deadline(self, deadline):
+        """The same client with an earlier overall deadline (a monotonic instant): for a step
+        that was told to stop and must be gone within seconds, whatever Octopus answers."""
+        other = self.in_space(self.space_id)
+        other._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
+        return other
+
 
 def _origin(url):
     parts = urlsplit(url)

@@ -28,6 +28,10 @@ class Outcome:
     deployment_id: str = ""
     task_id: str = ""
     deployment_url: str = ""
+    # Not outputs: whether this run created the child (only then may it cancel it) and whether
+    # it has asked Octopus to cancel it already (a cancel is asked once).
+    created_here: bool = False
+    cancel_asked: bool = False
 
     @property
     def succeeded(self):

@@ -1,8 +1,10 @@
-"""The one place where a run ends: success, a StepError, or a bug.
+"""The one place where a run ends: success, a StepError, a bug, or a signal.
 
 Everything the step does happens inside `run`. A StepError becomes the step's failure message;
 any other exception is a bug in the template, so its traceback goes to the verbose log and the
-user gets a short message asking for a report.
+user gets a short message asking for a report. SIGTERM or SIGINT, whenever it comes, ends in
+`stopped`: the child this run created is cancelled once, and the outputs say what happened.
+Every path publishes what is known by then, the child's ids and URL included.
 """
 
 import atexit
@@ -15,11 +17,13 @@ from contextlib import contextmanager
 
 from .clock import SystemClock
 from .dependencies import ensure_dependencies
-from .errors import StepError
+from .deployment import cancel_child
+from .errors import StepCancelledError, StepError
 from .flow import deploy_child
 from .octopus_client import OctopusClient, load_requests
 from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
+from .waiting import cancellation_signals
 
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
@@ -52,13 +56,25 @@ def warnings_to_verbose(host):
 
 
 def _run(host, clock, session, install):
+    """The run inside one signal guard: SIGTERM or SIGINT at any moment ends in `stopped`."""
     host.add_secret(host.variable(API_KEY_PARAMETER).strip())
+    made = {}
+    with cancellation_signals():
+        try:
+            return _steps(host, clock, session, install, made)
+        except StepCancelledError as cancelled:
+            return stopped(host, clock, made.get("client"), str(cancelled))
+
+
+def _steps(host, clock, session, install, made):
     try:
         ensure_dependencies(host, install=install)
         settings = parse_settings(host.variable, now=clock.now())
-        client = make_client(settings, host, clock, session)
+        client = made["client"] = make_client(settings, host, clock, session)
         outcome = deploy_child(settings, client, host, clock)
         return 0 if outcome.succeeded else 1
+    except StepCancelledError:
+        raise
     except StepError as error:
         return failed(host, str(error))
     except Exception:  # noqa: BLE001 - the single catch-all, by design
@@ -67,10 +83,23 @@ def _run(host, clock, session, install):
 
 
 def failed(host, message):
-    """Fail the step; outputs not yet set say why (with the release, if one was chosen)."""
+    """Fail the step; outputs not yet set say why (with the release and the child, if known)."""
     if not host.outputs_published:      # later steps and approvals read them
         known = host.known_outcome or nothing_to_deploy("Error", "")
         publish(host, known.with_(outcome="Error", reason=message))
+    host.fail(message)
+    return 1
+
+
+def stopped(host, clock, client, message):
+    """Told to stop: cancel the child if this run created it (once, within seconds), publish
+    what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
+    known = host.known_outcome or nothing_to_deploy("Canceled", "")
+    if known.deployment_id and client is not None:
+        message += " The child deployment {0} of release {1} was {2}.".format(
+            known.deployment_id, known.release_version, cancel_child(client, clock, host))
+        known = host.known_outcome
+    publish(host, known.with_(outcome="Canceled", reason=message))
     host.fail(message)
     return 1
 

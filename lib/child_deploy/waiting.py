@@ -3,7 +3,13 @@
 Polling runs every second for the first few seconds, so a short child is noticed within a
 second, then backs off to five seconds, so a long one costs about what v29's fixed five did.
 The deadline starts when the deployment was created (an attached one: when Octopus created
-it), not when it started running, so a child stuck in the queue still times out. Time comes from an injected clock; tests never sleep.
+it), not when it started running, so a child stuck in the queue still times out. A failed
+poll costs that poll only, until the deadline. Time comes from an injected clock; tests never
+sleep.
+
+Being told to stop (SIGTERM, SIGINT) is also a matter of waiting, so the run's one SignalGuard
+lives here: it turns the first signal into StepCancelledError wherever the step is, except inside
+a cancel call, which it lets finish first.
 """
 
 import signal
@@ -11,7 +17,7 @@ from collections import namedtuple
 from contextlib import contextmanager
 
 from .clock import instant
-from .errors import StepCancelledError
+from .errors import StepCancelledError, StepError
 
 FIRST_POLL_SECONDS = 1.0
 BRISK_SECONDS = 5.0          # poll every second for this long before backing off
@@ -29,24 +35,44 @@ def next_poll_interval(previous, waited=0.0):
     return min(MAX_POLL_SECONDS, previous * POLL_GROWTH)
 
 
-def wait_for_task(get_task, clock, deadline, on_poll=None):
+def wait_for_task(get_task, clock, deadline, on_poll=None, on_trouble=None):
     """Poll until the task completes or `deadline` (a monotonic instant) passes.
 
-    `on_poll(task, elapsed)` runs after every poll of an unfinished task: progress, log lines and
-    interruptions hang off it. Returns Waited(last task, timed_out).
+    `on_poll(task)` runs after every poll of an unfinished task: progress, log lines and
+    interruptions hang off it. A poll that fails in a way worth retrying (Octopus unreachable,
+    a 5xx, an answer that is not a task) costs that poll only, and `on_trouble(text)` hears of
+    it: waiting goes on for as long as the budget lasts, so an outage of minutes inside a wait of
+    half an hour is waited out. Returns Waited(last task seen, or {}, timed_out).
     """
-    interval, began = None, clock.monotonic()
+    interval, began, last = None, clock.monotonic(), {}
+    trouble = on_trouble or (lambda text: None)
     while True:
-        task = get_task()
-        if task.get("IsCompleted"):
+        _GUARD[0].raise_if_signalled()
+        task = _poll(get_task, on_poll, trouble)
+        if task is not None and task.get("IsCompleted"):
             return Waited(task, False)
-        remaining = deadline - clock.monotonic()
-        if remaining <= 0:
-            return Waited(task, True)
-        if on_poll is not None:
-            on_poll(task)
+        last = task if task is not None else last
+        if deadline - clock.monotonic() <= 0:
+            return Waited(last, True)
         interval = next_poll_interval(interval, clock.monotonic() - began)
-        clock.sleep(min(interval, remaining))
+        clock.sleep(min(interval, max(0.0, deadline - clock.monotonic())))
+
+
+def _poll(get_task, on_poll, trouble):
+    """One poll: the task (None when this poll failed in a way worth retrying)."""
+    try:
+        task = get_task()
+        if not isinstance(task, dict):
+            trouble("Octopus answered with {0} instead of the task".format(type(task).__name__))
+            return None
+        if on_poll is not None and not task.get("IsCompleted"):
+            on_poll(task)
+        return task
+    except StepError as error:
+        if not getattr(error, "retryable", False):
+            raise
+        trouble(str(error).splitlines()[0])
+        return None
 
 
 class PersonNotice:
@@ -147,21 +173,74 @@ class LogFollower:
         self._heading = heading
 
 
+class SignalGuard:
+    """The run's one answer to SIGTERM and SIGINT, whenever they come.
+
+    The first signal raises StepCancelledError where the step is, unless the step is inside
+    `shielded()` (a cancel call in flight): then it is raised the moment the shield ends, so a
+    cancel is never cut off halfway. Later signals are ignored: the first one is being handled,
+    and a second SIGTERM must not abort the cancel it caused.
+    """
+
+    def __init__(self):
+        self.signum = None
+        self._depth = 0
+        self._pending = False
+
+    def handle(self, signum, _frame):
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if self._depth:
+            self._pending = True
+            return
+        raise self.error()
+
+    def error(self):
+        return StepCancelledError("The step was cancelled (signal {0}).".format(self.signum))
+
+    def raise_if_signalled(self):
+        """Raise again for a signal whose error some `except StepError` swallowed: checked on
+        every poll, so no catch-all on the way can keep a stopped step waiting."""
+        if self.signum is not None and not self._depth:
+            raise self.error()
+
+    @contextmanager
+    def shielded(self):
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._pending:
+                self._pending = False
+                raise self.error()      # the signal wins over whatever the block raised
+
+
+_GUARD = [SignalGuard()]
+
+
+def shielded():
+    """Hold a signal back until the block ends (cancel calls, and what must follow them)."""
+    return _GUARD[0].shielded()
+
+
 @contextmanager
 def cancellation_signals():
-    """Turn SIGTERM and SIGINT into StepCancelledError while waiting (main thread only)."""
-    def stop(signum, _frame):
-        raise StepCancelledError("The step was cancelled (signal {0}) while waiting.".format(signum))
-
-    previous = {}
+    """Turn SIGTERM and SIGINT into StepCancelledError for the whole run (main thread only)."""
+    guard, previous = SignalGuard(), {}
     for name in ("SIGTERM", "SIGINT"):
         number = getattr(signal, name, None)
         try:
-            previous[number] = signal.signal(number, stop)
+            previous[number] = signal.signal(number, guard.handle)
         except (ValueError, TypeError, OSError):
             pass   # not the main thread, or a platform without it: nothing to restore
+    if previous:
+        _GUARD[0] = guard
     try:
-        yield
+        yield guard
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if previous:
+            _GUARD[0] = SignalGuard()

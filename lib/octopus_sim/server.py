@@ -86,6 +86,7 @@ class Simulator:
         return self
 
     def stop(self):
+        self.faults.release_holds()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -130,20 +131,50 @@ class Simulator:
         latency = self.faults.latency_seconds()
         if latency:
             time.sleep(latency)
-        fault = self.faults.transient(method, split.path)
-        if fault is not None:
-            self._record(method, split, query, fault[0], route, fault="transient")
-            return _proxy_error(*fault)
+        early = self._fault_before(method, split, query, route)
+        if early is not None:
+            return early
+        hold = self.faults.hold_for(method, target)
+        if hold is not None and not hold.after_apply and not hold.keep():
+            self._record(method, split, query, 0, route, dropped=True, fault="hold")
+            return DROP
         drop = self.faults.drop(method, split.path)
         if drop == "before":
             self._record(method, split, query, 0, route, dropped=True, fault="drop")
             return DROP
         response, route, body = self._serve(method, split, query, headers, body_bytes, route)
-        if drop == "after":
-            self._record(method, split, query, response.status, route, dropped=True, fault="drop", body=body)
+        if (hold is not None and hold.after_apply and not hold.keep()) or drop == "after":
+            self._record(method, split, query, response.status, route, dropped=True,
+                         fault="hold" if hold is not None else "drop", body=body)
             return DROP
-        self._record(method, split, query, response.status, route, body=body)
+        response, fault = self._fault_after(method, split.path, response)
+        self._record(method, split, query, response.status, route, fault=fault, body=body)
         return response
+
+    def _fault_before(self, method, split, query, route):
+        """An outage or a transient failure answers before the request reaches the world."""
+        outage = self.faults.outage_mode()
+        if outage is not None:
+            self._record(method, split, query, 0 if outage == "drop" else 503, route,
+                         dropped=outage == "drop", fault="outage")
+            return DROP if outage == "drop" else _proxy_error(503, None)
+        fault = self.faults.transient(method, split.path)
+        if fault is not None:
+            self._record(method, split, query, fault[0], route, fault="transient")
+            return _proxy_error(*fault)
+        return None
+
+    def _fault_after(self, method, path, response):
+        """A failure status after the change was applied, or an odd shape for a good answer."""
+        status = self.faults.after_apply_status(method, path)
+        if status is not None and response.status < 400:
+            return _json(status, {"ErrorMessage": "An unexpected error occurred after the change "
+                                                  "was saved.", "Errors": []}), "after-apply"
+        if response.status < 300 and response.content_type.startswith("application/json"):
+            odd, shape = self.faults.odd_answer(method, path)
+            if odd:
+                return _json(response.status, shape), "odd-shape"
+        return response, ""
 
     def _route_label(self, method, path):
         try:

@@ -106,12 +106,30 @@ def _step_queued(world, task, now):
         if blocker.completed_time is None:
             return _maybe_time_out(world, task, now, None)
         start = max(start, blocker.completed_time)
+    start = max([start] + _lane_freed(world, task))
     if task.queue_time_expiry is not None and start > task.queue_time_expiry:
         return _maybe_time_out(world, task, now, start)
     if start > now:
         return False
     _start(world, task, start)
     return True
+
+
+def _lane_freed(world, task):
+    """When tasks ahead in the same lane (project, environment, tenant) that finished in this
+    pass ended: the next one starts only then, never overlapping them (Octopus runs one
+    deployment of a project per environment and tenant at a time)."""
+    if task.deployment is None:
+        return []
+    key, ended = (task.project_id, task.environment_id, task.tenant_id), []
+    for other in world.active_tasks:
+        if other is task:
+            break
+        if other.deployment is not None and other.completed_time is not None and \
+                other.start_time is not None and \
+                (other.project_id, other.environment_id, other.tenant_id) == key:
+            ended.append(other.completed_time)
+    return ended
 
 
 def _maybe_time_out(world, task, now, start):
