@@ -83,8 +83,13 @@ class Watched:
         self._response = None
         self._thread = threading.Thread(target=self._run, name="octopus-request", daemon=True)
 
-    def hold(self, response):
+    def hold(self, response, **_hook_arguments):
+        """Keep `response` to close it if the caller stops waiting (also a requests hook)."""
         self._response = response
+
+    @property
+    def response(self):
+        return self._response
 
     def result(self, seconds):
         """What `work` returned or raised; Overdue when it is not done within `seconds`."""
@@ -117,11 +122,18 @@ class Watched:
 
 def _fetch(session, request, seconds, watch):
     """In the worker thread: the request, then its body, streamed and counted."""
-    response = session.request(
-        request.method, request.url, data=request.data, headers=request.headers,
-        allow_redirects=False, verify=request.verify, stream=True,
-        timeout=(min(CONNECT_TIMEOUT_SECONDS, seconds), seconds + 1))
-    watch.hold(response)
+    try:
+        response = session.request(
+            request.method, request.url, data=request.data, headers=request.headers,
+            allow_redirects=False, verify=request.verify, stream=True,
+            timeout=(min(CONNECT_TIMEOUT_SECONDS, seconds), seconds + 1),
+            hooks={"response": watch.hold})
+    except ValueError:
+        # Even when not following a redirect, requests parses its Location (for `next`) and
+        # raises on a malformed one; the client refuses it properly from the answer itself.
+        response = watch.response
+        if response is None or response.status_code not in REDIRECT_STATUSES:
+            raise
     with response:
         content = b""
         if response.status_code not in REDIRECT_STATUSES:
