@@ -11,8 +11,9 @@ socket and returns (the server then closes the connection); `request` has `metho
 `query` (a dict of the last value of each name) and `headers`. The factories below cover what a
 broken server or proxy does: trickle, silent, headers_then_close, short_body, huge_body,
 redirect, looping_pages, skip_ignored, endless_pages, and json_answer for any odd shape (an
-array where an object belongs, a number). The longest matching prefix wins; nothing matching
-gets a JSON 404.
+array where an object belongs, a number). Paths match case-insensitively, whole segments
+(`/api/spaces` is not `/api/spaces-1`), the longest prefix winning; nothing matching gets a
+JSON 404.
 
 Raw sockets rather than http.server: a behaviour must be free to break HTTP (announce more
 bytes than it sends, stop mid-header). Every connection closes after one answer. Behaviours
@@ -55,7 +56,7 @@ class HostileServer:
         self.url = "http://127.0.0.1:{0}".format(self._listener.getsockname()[1])
 
     def on(self, prefix, behaviour):
-        """Answer requests whose path starts with `prefix` ("" for all) with `behaviour`."""
+        """Answer requests for the path `prefix` and below it ("" for all) with `behaviour`."""
         self._routes[prefix.lower()] = behaviour
         return self
 
@@ -105,7 +106,8 @@ class HostileServer:
             self._clock["epoch"] += float(request.query.get("seconds", 0))
             return json_answer({"Epoch": self._clock["epoch"]})(connection, request)
         self.requests.append((request.method, request.path))
-        matches = [prefix for prefix in self._routes if path.startswith(prefix)]
+        matches = [prefix for prefix in self._routes
+                   if not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")]
         if not matches:
             return json_answer({"ErrorMessage": "Not found"}, status=404)(connection, request)
         behaviour = self._routes[max(matches, key=len)]
@@ -138,11 +140,17 @@ def silent():
     return _named(behaviour, "silent")
 
 
-def headers_then_close(status=200, content_length=512):
-    """Headers announcing a body, then the connection closes: cut off after the headers."""
+def headers_then_close(status=200, content_length=None):
+    """The headers, then the connection closes: cut off before the body.
+
+    Without `content_length` the headers announce no length, so the body is whatever came
+    before the close (nothing): a client that trusts it reads an empty 200.
+    """
     def behaviour(connection, request):
-        connection.sendall(_head(status, {"Content-Type": "application/json; charset=utf-8",
-                                          "Content-Length": str(content_length)}))
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if content_length is not None:
+            headers["Content-Length"] = str(content_length)
+        connection.sendall(_head(status, headers))
     return _named(behaviour, "headers_then_close")
 
 

@@ -106,12 +106,13 @@ class OctopusClient:
         while True:
             fresh, repeated = walk.take(page["Items"])
             self._check_caps(walk, shown)
-            if repeated:
-                self._log("GET {0}: Octopus sent a page again; paging stops.".format(shown))
-                return
+            where, loop = (None, "it sent a page already read") if repeated else \
+                next_page(page, walk)
+            if loop:
+                self._log("GET {0}: Octopus's paging went round in a loop ({1}); reading "
+                          "stops there.".format(shown, loop))
             if fresh:
                 yield fresh
-            where, _why = next_page(page, walk)
             if where is None or not page["Items"]:
                 return
             page = self._next_page(route, query, where, system)

@@ -33,10 +33,13 @@ class PageWalk:
         """
         self.pages += 1
         self.offset += len(items)
-        ids = [item.get("Id") for item in items]
+        ids = [_id_of(item) for item in items]
         repeated = bool(items) and all(i is not None and i in self.ids for i in ids)
-        fresh = [item for item, i in zip(items, ids) if i is None or i not in self.ids]
-        self.ids.update(i for i in ids if i is not None)
+        fresh = []
+        for item, i in zip(items, ids):
+            if i is None or i not in self.ids:
+                fresh.append(item)
+                self.ids.add(i)
         self.count += len(fresh)
         return fresh, repeated
 
@@ -49,8 +52,18 @@ class PageWalk:
         return ""
 
 
+def _id_of(item):
+    """The item's Id when it is one a set can hold (a hostile page may send anything)."""
+    value = item.get("Id")
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
 def next_page(page, walk):
-    """Where the page after `page` is: (("link", path) or ("skip", n), "") or (None, why not)."""
+    """Where the page after `page` is, ("link", path) or ("skip", n), and why it is None.
+
+    The reason is "" at the real end of the collection, and says what went round in a loop
+    when the server's paging did.
+    """
     links = page.get("Links") or {}
     links = links if isinstance(links, dict) else {}
     if links.get("Self"):
@@ -64,4 +77,4 @@ def next_page(page, walk):
     total = page.get("TotalResults")
     if "Links" not in page and isinstance(total, int) and walk.offset < total:
         return ("skip", walk.offset), ""
-    return None, "it was the last page"
+    return None, ""

@@ -159,8 +159,11 @@ def _read_body(request, response):
             if len(body) > MAX_ANSWER_BYTES:
                 raise too_large(request)
     except requests.RequestException as error:
-        raise cut_off(request, response.status_code, "the connection broke after {0} bytes "
-                      "({1})".format(len(body), type(error).__name__))
+        how = ("the connection closed before the {0} bytes it announced had arrived".format(
+            declared) if declared is not None else
+            "the connection broke after {0} bytes".format(len(body)))
+        raise cut_off(request, response.status_code, "{0} ({1})".format(
+            how, type(error).__name__))
     received = _wire_bytes(response, len(body))
     if declared is not None and received < declared:
         raise cut_off(request, response.status_code, "it ended after {0} of the {1} bytes it "
