@@ -1,19 +1,17 @@
 """The Octopus REST API, through one choke point.
 
-`OctopusClient.request` is the only way to Octopus: it owns the base URL and the space prefix,
+`OctopusClient.request` is the only way to Octopus. It owns the base URL and the space prefix,
 the `X-Octopus-ApiKey` header, TLS verification, redirects (followed only on the same origin, so
 the key never reaches another host, and never to an empty, malformed or non-ASCII Location),
-JSON decoding and its shape, error translation with Octopus' own `ErrorMessage` and `Errors`,
-retries of idempotent calls, and one verbose line per call. transport.py performs the one
-exchange, within a total deadline and a size cap. `pages` and `get_all` read a collection to its
-end (paging.py decides where that is); `find_by_name` matches a whole name, case-insensitively.
+retries of idempotent calls within the step's deadline, and one verbose line per call. Below it,
+transport.py performs the one exchange within a total deadline and a size cap, and answers.py
+says what a whole answer means (its JSON, its shape, its error). `pages` and `get_all` read a
+collection to its end (paging.py decides where that is, loops included); `find_by_name`
+matches a whole name, case-insensitively.
 
-What a body may be: only a 204 is empty. An empty 200, or JSON that does not parse, is an
-IncompleteAnswerError, as a cut-off body is in transport.py: lost, never read as `{}`, which
-would make an active-deployment list look empty. A whole answer of the wrong shape (an array
-where an object belongs, `Items` that is not a list of objects) is an UnexpectedAnswerError
-naming the route, never an AttributeError later on. Both are retried for idempotent calls; for
-a create call they mean "sent, answer lost", and the caller looks for what it made.
+A lost answer (none in time, cut off, empty, garbled) and one of the wrong shape are both
+retried for idempotent calls. For a create call they mean "sent, answer lost": the caller
+(deployment.py) looks for what the call made before it calls again.
 """
 
 import difflib
@@ -21,26 +19,16 @@ import json
 import random
 from urllib.parse import urlencode, urlsplit
 
-from .answers import COLLECTION, shape_problem, usable_location
+from .answers import COLLECTION, api_error, decoded, usable_location
 from .clock import SystemClock
 from .errors import (AnswerTooLargeError, NotFoundError, OctopusApiError, OctopusUnreachableError,
-                     UnexpectedAnswerError, mask_secret)
+                     mask_secret)
 from .paging import PAGE_SIZE, PageWalk, next_page
-from .retrying import RetryPolicy, backoff_seconds, failure_kind, parse_retry_after, should_retry
-from .transport import (REDIRECT_STATUSES, REQUEST_TIMEOUT_SECONDS, Request, cut_off, exchange,
+from .retrying import RetryPolicy, backoff_seconds, failure_kind, should_retry
+from .transport import (REDIRECT_STATUSES, REQUEST_TIMEOUT_SECONDS, Request, exchange,
                         load_requests, origin)
 
 MAX_REDIRECTS = 5
-PERMISSIONS = ("Project Viewer, Environment Viewer and Deployment Creator on the child project "
-               "and its environments (and, for auto-approval, the right to take responsibility "
-               "for and submit interruptions)")
-STATUS_HINTS = {
-    401: ("Check \"Octopus API Key\": the key is missing, mistyped, expired or revoked. Its user "
-          "needs " + PERMISSIONS + "."),
-    403: ("The user of \"Octopus API Key\" lacks a permission this needs. Give it a team with "
-          + PERMISSIONS + "."),
-    404: "Check the names and ids the step was given, and \"Octopus Base Url\".",
-}
 
 
 class OctopusClient:
@@ -228,54 +216,8 @@ class OctopusClient:
     def _decode(self, method, url, answer, expect):
         """The JSON of a successful answer, of the `expect` shape; error statuses raise."""
         if answer.status_code >= 400:
-            raise self._api_error(method, url, answer)
-        if answer.status_code == 204:       # No Content: the one answer that may be empty
-            return {} if expect in (dict, COLLECTION) else []
-        if not answer.content:
-            raise cut_off(self._request(method, url), answer.status_code, "its body was empty")
-        try:
-            value = json.loads(answer.content)
-        except (ValueError, RecursionError):
-            raise self._not_json(method, url, answer)
-        problem = shape_problem(value, expect)
-        if problem:
-            raise UnexpectedAnswerError(
-                "Octopus answered {0} {1} with {2}. A proxy or gateway may have answered in its "
-                "place; check \"Octopus Base Url\".".format(method, self._display(url), problem),
-                status=answer.status_code, method=method, path=self._display(url))
-        return value
-
-    def _not_json(self, method, url, answer):
-        content_type = answer.headers.get("Content-Type", "")
-        if not content_type or "json" in content_type.lower():
-            return cut_off(self._request(method, url), answer.status_code,
-                           "its JSON does not parse (cut off or garbled)")
-        return OctopusApiError(
-            "Octopus answered {0} {1} with something that is not JSON ({2}). Check that "
-            "\"Octopus Base Url\" is the server's address.".format(
-                method, self._display(url), self._scrub(content_type)),
-            status=answer.status_code, method=method, path=self._display(url))
-
-    def _api_error(self, method, url, answer):
-        try:
-            payload = json.loads(answer.content or b"{}")
-        except (ValueError, RecursionError):
-            payload = {}
-        payload = payload if isinstance(payload, dict) else {}
-        error_message = self._scrub(str(payload.get("ErrorMessage") or answer.reason or ""))
-        errors = payload.get("Errors")
-        errors = [self._scrub(str(e)) for e in (errors if isinstance(errors, list) else [])]
-        text = "Octopus answered {0} to {1} {2}: {3}".format(
-            answer.status_code, method, self._display(url), error_message or "(no message)")
-        if errors:
-            text += " " + " ".join("- " + e for e in errors)
-        hint = STATUS_HINTS.get(answer.status_code)
-        if hint:
-            text += " " + hint
-        return OctopusApiError(text, status=answer.status_code, method=method,
-                               path=self._display(url), error_message=error_message,
-                               errors=errors,
-                               retry_after=parse_retry_after(answer.headers.get("Retry-After")))
+            raise api_error(answer, method, self._display(url), self._scrub)
+        return decoded(answer, expect, method, self._display(url), self._scrub)
 
     # -- helpers -------------------------------------------------------------------------------
     def _seconds_left(self):
@@ -317,9 +259,6 @@ class OctopusClient:
         if close:
             text += " Did you mean \"{0}\"?".format(close[0])
         return text + (" " + hint if hint else "")
-
-    def _request(self, method, url):
-        return Request(method, url, self._display(url), None, {}, self._verify)
 
     def _display(self, url):
         """The path and query of `url`, for logs and messages (never the key: it is a header)."""

@@ -122,12 +122,14 @@ class Watched:
 
 def _fetch(session, request, seconds, watch):
     """In the worker thread: the request, then its body, streamed and counted."""
+    # A hook given with the request replaces the session's own response hooks: keep them.
+    hooks = list(getattr(session, "hooks", {}).get("response", ())) + [watch.hold]
     try:
         response = session.request(
             request.method, request.url, data=request.data, headers=request.headers,
             allow_redirects=False, verify=request.verify, stream=True,
             timeout=(min(CONNECT_TIMEOUT_SECONDS, seconds), seconds + 1),
-            hooks={"response": watch.hold})
+            hooks={"response": hooks})
     except ValueError:
         # Even when not following a redirect, requests parses its Location (for `next`) and
         # raises on a malformed one; the client refuses it properly from the answer itself.
@@ -162,12 +164,13 @@ def _read_body(request, response):
         how = ("the connection closed before the {0} bytes it announced had arrived".format(
             declared) if declared is not None else
             "the connection broke after {0} bytes".format(len(body)))
-        raise cut_off(request, response.status_code, "{0} ({1})".format(
-            how, type(error).__name__))
+        raise cut_off(request.method, request.shown, response.status_code,
+                      "{0} ({1})".format(how, type(error).__name__))
     received = _wire_bytes(response, len(body))
     if declared is not None and received < declared:
-        raise cut_off(request, response.status_code, "it ended after {0} of the {1} bytes it "
-                      "announced".format(received, declared))
+        raise cut_off(request.method, request.shown, response.status_code,
+                      "it ended after {0} of the {1} bytes it announced".format(
+                          received, declared))
     return body
 
 
@@ -205,11 +208,10 @@ def unreachable(request, error, seconds, limit_seconds=None):
         method=method, path=shown, sent=not connecting, overdue=connecting)
 
 
-def cut_off(request, status, how):
+def cut_off(method, shown, status, how):
     return IncompleteAnswerError(
         "Octopus's answer ({0}) to {1} {2} was incomplete: {3}. The step treats it as "
-        "lost.".format(status, request.method, request.shown, how),
-        method=request.method, path=request.shown, sent=True)
+        "lost.".format(status, method, shown, how), method=method, path=shown, sent=True)
 
 
 def too_large(request):

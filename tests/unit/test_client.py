@@ -517,3 +517,11 @@ def test_request_timeout_flag(value, seconds, capsys):
     else:
         assert build_parser().parse_args(["--request-timeout", value]).request_timeout == seconds
     assert build_parser().parse_args([]).request_timeout is None
+
+
+def test_the_sessions_own_response_hooks_still_run(mocked):
+    mocked.get(BASE + "/api/projects", json={"Id": "Projects-1"})
+    session, seen = requests.Session(), []
+    session.hooks["response"].append(lambda response, **kwargs: seen.append(response.status_code))
+    OctopusClient(BASE, API_KEY, session=session).get("projects")
+    assert seen == [200]
