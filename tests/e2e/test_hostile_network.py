@@ -4,19 +4,30 @@ tests/hostile_server.py plays a broken Octopus (or the proxy in front of it). Ea
 either the CLI (`python deploy_child_project.py ... --request-timeout 1`, on real time: the
 deadline cases) or the built step body as Calamari runs it (tests/harness.run_body, with the
 virtual clock served by the hostile server, so the retry backoff costs no real time). Every
-case must fail (exit code 1; the body through failstep) with a message naming the URL path, never the key, in bounded
-wall time; the built body must leave stderr empty.
+case must fail (exit code 1, or failstep's from the body) with a message naming the URL path,
+never the key, in bounded wall time; the built body must leave stderr empty.
+
+The last tests cut answers of a faithful server (octopus_sim, in this process, on its clock)
+where it hurts most, the deployment list and the create call: still one child deployment.
 """
 
+import io
 import os
+import re
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+from urllib3 import HTTPResponse
 
-from e2e_steps import BODY, key_leaks
+from child_deploy.host import RecordingHost
+from child_deploy.runner import run
+from e2e_steps import BODY, SIM_KEY, StepRunner, created_deployments, key_leaks
 from harness import ROOT, run_body
+from octopus_sim import StepClock, TaskScript
 from hostile_server import (HostileServer, headers_then_close, huge_body, json_answer,
                             looping_pages, page_of, redirect, short_body, silent, skip_ignored,
                             trickle)
@@ -146,3 +157,70 @@ def named_through_to_the_channel(server):
          for i, name in enumerate(("Test", "Staging"))])))
     server.on("/api/spaces-1/projects/projects-3/channels", json_answer(page_of(
         [{"Id": "Channels-1", "Name": "Default", "IsDefault": True, "LifecycleId": None}])))
+
+
+# -- cut-off and odd answers from a faithful server, where they would deploy twice ----------------
+class CutsAnswers(requests.Session):
+    """Spoils the first `count` tries of `method` calls whose path matches the regex `path`.
+
+    `how` is "empty" (the headers, then nothing: no Content-Length), "half" (half the body
+    under the full Content-Length) or "array" (a whole JSON array instead of the object).
+    """
+
+    def __init__(self, method, path, how, count=1):
+        super().__init__()
+        self.method, self.path, self.how, self.count = method, re.compile(path), how, count
+        self.spoiled = 0
+
+    def request(self, method, url, *args, **kwargs):
+        response = super().request(method, url, *args, **kwargs)
+        if method != self.method or not self.path.search(urlsplit(url).path):
+            return response
+        return self._spoil(response) if self.spoiled < self.count else response
+
+    def _spoil(self, response):
+        self.spoiled += 1
+        body = response.content
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        if self.how == "half":
+            body, headers["Content-Length"] = body[:len(body) // 2], str(len(body))
+        elif self.how == "array":
+            body = b"[" + body + b"]"
+            headers["Content-Length"] = str(len(body))
+        else:
+            body = b""
+        response.raw = HTTPResponse(body=io.BytesIO(body), headers=headers,
+                                    status=response.status_code, preload_content=False)
+        response.headers = requests.structures.CaseInsensitiveDict(headers)
+        response._content, response._content_consumed = False, False
+        return response
+
+
+def run_with(sim, suite, tmp_path, session, **params):
+    variables = StepRunner(sim, suite, tmp_path).variables("Web API", "Staging", **params)
+    host = RecordingHost(variables)
+    code = run(host, clock=StepClock(sim.clock), session=session)
+    return code, host
+
+
+def test_a_cut_off_deployment_list_never_hides_the_running_deployment(sim, suite, tmp_path):
+    """Read as `{}`, the list of the release's deployments looked empty: a second child."""
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(queue_seconds=3600))
+    running = sim.world.add_deployment(suite.releases[("Web API", "2021.1.1.2")],
+                                       suite.environments["Staging"], state="Queued")
+    session = CutsAnswers("GET", "/releases/[^/]+/deployments$", "empty", count=2)
+    code, host = run_with(sim, suite, tmp_path, session, **{"WaitForFinish.Value": "No"})
+    assert [d.id for d in created_deployments(sim, suite, "Web API", "Staging")] == [running.id]
+    assert code == 0, host.failure
+    assert session.spoiled == 2 and host.outputs["ChildDeploymentId"] == running.id
+
+
+@pytest.mark.parametrize("how", ["empty", "half", "array"])
+def test_a_spoiled_answer_to_the_create_call_still_makes_one_deployment(sim, suite, tmp_path, how):
+    """Sent, answer lost: the step looks for what the call made instead of creating again."""
+    session = CutsAnswers("POST", "/deployments$", how)
+    code, host = run_with(sim, suite, tmp_path, session)
+    [made] = created_deployments(sim, suite, "Web API", "Staging")
+    assert code == 0, host.failure
+    assert host.outputs["ChildDeploymentId"] == made.id and session.spoiled == 1
+    assert "Octopus had created deployment {0}".format(made.id) in host.text("highlight")
