@@ -25,7 +25,7 @@ from urllib3 import HTTPResponse
 
 from child_deploy.host import RecordingHost
 from child_deploy.runner import run
-from e2e_steps import BODY, SIM_KEY, StepRunner, created_deployments, key_leaks
+from e2e_steps import BODY, StepRunner, created_deployments, key_leaks
 from harness import ROOT, run_body
 from octopus_sim import StepClock, TaskScript
 from hostile_server import (HostileServer, headers_then_close, huge_body, json_answer,
