@@ -17,9 +17,9 @@ from .dependencies import ensure_dependencies
 from .errors import StepError
 from .flow import deploy_child
 from .octopus_client import OctopusClient
-from .transport import REQUEST_TIMEOUT_SECONDS
 from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
+from .transport import REQUEST_TIMEOUT_SECONDS
 
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")

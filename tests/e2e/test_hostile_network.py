@@ -51,7 +51,8 @@ def cli_run(server, work_dir, *flags):
         process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    env=env)
         _pid, status, usage = os.wait4(process.pid, 0)     # this child's own peak RSS
-        process.returncode = os.waitstatus_to_exitcode(status)
+        process.returncode = (os.WEXITSTATUS(status) if os.WIFEXITED(status)
+                              else -os.WTERMSIG(status))      # (3.8 has no waitstatus_to_...)
     seconds = time.monotonic() - started
     with open(out_path, encoding="utf-8") as out, open(err_path, encoding="utf-8") as err:
         return process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024
