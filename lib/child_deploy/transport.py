@@ -7,8 +7,10 @@ requests. `exchange` sends one request and reads its whole answer, or raises a S
   read, so a server trickling a byte a second would reset it for ever. The exchange therefore
   runs in a daemon thread that the calling thread joins with a timeout: a join returns on time,
   and a signal (SIGTERM cancels the step) is handled at once rather than after a blocked read.
-  A late answer's response is closed, so its thread ends at its next read, which the per-read
-  timeout (the deadline plus a second) bounds too.
+  A late answer's response is closed, so its thread ends at its next read; a thread still
+  reading trickled headers has no response to close, and ends when the server stops or a read
+  waits longer than the deadline plus a second. Either way it is a daemon: it never holds the
+  step, and at most RetryPolicy.overdue_attempts of them are left per request.
 - The body is streamed and counted: above MAX_ANSWER_BYTES it is refused, from Content-Length
   when the server gives one, else as soon as the count passes the cap.
 - A body shorter than its Content-Length, or cut by a closed connection, is an
