@@ -25,7 +25,7 @@ SYNTAX_FLOOR = (3, 8)
 # Dependency order: each module uses only names defined by modules before it.
 MODULES = (
     "errors", "host", "parameters", "scheduling", "settings", "clock", "retrying",
-    "octopus_client", "dependencies", "selection", "decisions", "lookups", "choosing",
+    "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions", "lookups", "choosing",
     "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "delivery",
     "flow", "runner", "cli", "entry",
 )

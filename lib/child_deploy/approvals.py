@@ -140,7 +140,8 @@ def load_approvers(client, log, space_id, task_id):
         try:
             username = username or client.get("users/{0}".format(user_id), system=True)["Username"]
             memberships = client.get("teammembership", params={
-                "userId": user_id, "spaces": space_id, "includeSystem": "true"}, system=True)
+                "userId": user_id, "spaces": space_id, "includeSystem": "true"}, system=True,
+                expect=list)
         except OctopusApiError as error:
             if error.status != 404:
                 raise

@@ -19,6 +19,7 @@ import sys
 from .host import TerminalHost
 from .parameters import PARAMETERS
 from .runner import run
+from .transport import REQUEST_TIMEOUT_SECONDS
 
 SYSTEM_FLAGS = (
     ("Octopus.Web.ServerUri", "octopus-server-uri"), ("Octopus.Space.Id", "parent-space-id"),
@@ -65,9 +66,24 @@ def build_parser():
         group.add_argument("--" + flag, dest=name, metavar="VALUE", help=name)
     parser.add_argument("--json", action="store_true", help="print the outputs as JSON at the end")
     parser.add_argument("--verbose", action="store_true", help="show the verbose log (each request)")
+    parser.add_argument("--request-timeout", type=positive_seconds, metavar="SECONDS",
+                        help="give up on any one request to Octopus after this long, connect "
+                             "and whole answer together (default {0:g})".format(
+                                 REQUEST_TIMEOUT_SECONDS))
     parser.add_argument("--demo", action="store_true",
                         help="run a promotion against a simulated Octopus on loopback")
     return parser
+
+
+def positive_seconds(text):
+    """A number of seconds above zero, for --request-timeout."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError("expected a number of seconds above 0, got " + repr(text))
+    return seconds
 
 
 def collect_variables(args, environ):
@@ -96,7 +112,7 @@ def cli_main(argv, environ=None, stream=None, log_stream=None):
     log = (log_stream or sys.stderr) if args.json else stream
     host = TerminalHost(collect_variables(args, os.environ if environ is None else environ),
                         show_verbose=args.verbose, stream=log)
-    code = run(host)
+    code = run(host, request_timeout=args.request_timeout)
     print_outputs(host, args.json, stream)
     return code
 

@@ -6,8 +6,11 @@ The tree, so a reader sees at once what can be caught where::
     +-- ConfigurationError         one or more parameters are missing or malformed (lists them all)
     +-- NotFoundError              a named space, project, channel, environment, tenant or target is unknown
     +-- NoReleaseError             no release satisfies the pattern, channel and lifecycle
-    +-- OctopusApiError            Octopus answered with an error status
-    |   +-- OctopusUnreachableError   no answer at all: connection refused, reset or timed out
+    +-- OctopusApiError            Octopus answered with an error status, or not usably
+    |   +-- OctopusUnreachableError   no answer: connection refused, reset, or past the deadline
+    |   |   +-- IncompleteAnswerError    an answer begun but empty or cut off (lost, as above)
+    |   +-- UnexpectedAnswerError     a whole answer of the wrong shape (an array for an object)
+    |   +-- AnswerTooLargeError       an answer above the size cap, or a collection without end
     +-- DependencyError            requests / python-dateutil are missing and cannot be installed
     +-- DeploymentFailedError      the child deployment ended Failed, Canceled or TimedOut
     +-- DeploymentTimeoutError     the child deployment did not finish within the time allowed
@@ -77,15 +80,47 @@ class OctopusApiError(StepError):
 
 
 class OctopusUnreachableError(OctopusApiError):
-    """The request got no answer; `sent` tells whether it may have reached the server."""
+    """The request got no answer; `sent` tells whether it may have reached the server.
 
-    def __init__(self, message, method="", path="", sent=True):
+    `overdue` marks a request that ran out of its time: each try of it costs a whole deadline,
+    so it gets fewer tries (retrying.RetryPolicy.overdue_attempts).
+    """
+
+    def __init__(self, message, method="", path="", sent=True, overdue=False):
         super().__init__(message, status=None, method=method, path=path)
         self.sent = sent
+        self.overdue = overdue
 
     @property
     def retryable(self):
         return True
+
+
+class IncompleteAnswerError(OctopusUnreachableError):
+    """The answer began but was empty or cut off: as good as lost, so it is treated as lost.
+
+    An empty list read from a cut-off body would look like "no active deployment" and let the
+    step create a second one; a half answer must never pass for a whole one.
+    """
+
+
+class UnexpectedAnswerError(OctopusApiError):
+    """A complete answer of the wrong shape: an array where an object belongs, `Items` that is
+    not a list. Usually a proxy or gateway page, so idempotent calls try again; for a call that
+    changes data it means the call was `sent` and its real answer is unknown."""
+
+    sent = True
+
+    @property
+    def retryable(self):
+        return True
+
+
+class AnswerTooLargeError(OctopusApiError):
+    """An answer above the size cap, or a collection past the page cap. Refused, not retried:
+    the server would send the same again, and reading it would take the worker's memory."""
+
+    retryable = False
 
 
 class DependencyError(StepError):

@@ -89,17 +89,8 @@ def channel_releases(client, channel_id, pattern_prefix="", page_size=HISTORY_PA
 
 
 def _pages(client, route, params):
-    skip = 0
-    while True:
-        page = client.get(route, params=dict(params, skip=skip))
-        items = page.get("Items") or []
-        if items:
-            yield items
-        skip += len(items)
-        links = page.get("Links")
-        more = links.get("Page.Next") if links is not None else len(items) >= params["take"]
-        if not items or not more:
-            return
+    """The client's page walk: it stops at the real end, on a repeated page, or at its caps."""
+    return client.pages(route, params)
 
 
 def tasks_by_id(client, task_ids):
@@ -132,5 +123,5 @@ def deployment_preview(client, release_id, environment_id, tenant_id=None):
     previews = client.post("releases/{0}/deployments/previews".format(release_id),
                            body={"DeploymentPreviews": [{"TenantId": tenant_id,
                                                          "EnvironmentId": environment_id}]},
-                           idempotent=True)
+                           idempotent=True, expect=list)
     return previews[0] if isinstance(previews, list) and previews else previews

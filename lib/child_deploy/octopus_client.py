@@ -1,54 +1,42 @@
 """The Octopus REST API, through one choke point.
 
-`OctopusClient._send` is the only code that performs HTTP. It owns the base URL and the space
-prefix, the `X-Octopus-ApiKey` header, timeouts, TLS verification, redirects (followed only on
-the same origin, so the key never reaches another host), JSON decoding, error translation with
-Octopus' own `ErrorMessage` and `Errors`, retries of idempotent calls, and one verbose line per
-call. `get_all` pages through every page; `find_by_name` matches a whole name, case-insensitively.
+`OctopusClient.request` is the only way to Octopus. It owns the base URL and the space prefix,
+the `X-Octopus-ApiKey` header, TLS verification, redirects (followed only on the same origin, so
+the key never reaches another host, and never to an empty, malformed or non-ASCII Location),
+retries of idempotent calls within the step's deadline, and one verbose line per call. Below it,
+transport.py performs the one exchange within a total deadline and a size cap, and answers.py
+says what a whole answer means (its JSON, its shape, its error). `pages` and `get_all` read a
+collection to its end (paging.py decides where that is, loops included); `find_by_name`
+matches a whole name, case-insensitively.
+
+A lost answer (none in time, cut off, empty, garbled) and one of the wrong shape are both
+retried for idempotent calls. For a create call they mean "sent, answer lost": the caller
+(deployment.py) looks for what the call made before it calls again.
 """
 
 import difflib
 import json
 import random
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from .answers import COLLECTION, api_error, decoded, usable_location
 from .clock import SystemClock
-from .errors import NotFoundError, OctopusApiError, OctopusUnreachableError, mask_secret
-from .retrying import (RetryPolicy, backoff_seconds, is_maintenance, parse_retry_after,
-                       should_retry)
+from .errors import (AnswerTooLargeError, NotFoundError, OctopusApiError, OctopusUnreachableError,
+                     mask_secret)
+from .paging import PAGE_SIZE, PageWalk, next_page
+from .retrying import RetryPolicy, backoff_seconds, failure_kind, should_retry
+from .transport import (REDIRECT_STATUSES, REQUEST_TIMEOUT_SECONDS, Request, exchange,
+                        load_requests, origin)
 
-PAGE_SIZE = 200
 MAX_REDIRECTS = 5
-TIMEOUT = (10.0, 60.0)          # connect, read (seconds)
-PERMISSIONS = ("Project Viewer, Environment Viewer and Deployment Creator on the child project "
-               "and its environments (and, for auto-approval, the right to take responsibility "
-               "for and submit interruptions)")
-STATUS_HINTS = {
-    401: ("Check \"Octopus API Key\": the key is missing, mistyped, expired or revoked. Its user "
-          "needs " + PERMISSIONS + "."),
-    403: ("The user of \"Octopus API Key\" lacks a permission this needs. Give it a team with "
-          + PERMISSIONS + "."),
-    404: "Check the names and ids the step was given, and \"Octopus Base Url\".",
-}
-
-
-def load_requests():
-    """Import requests late, after dependencies.py has had the chance to install it."""
-    import requests
-    return requests
-
-
-class UntrustedCertificateError(OctopusUnreachableError):
-    """TLS verification failed. Not retried: the certificate will be the same next time."""
-
-    retryable = False
 
 
 class OctopusClient:
     """A session with one Octopus Server, optionally bound to a space."""
 
     def __init__(self, server_url, api_key, session=None, log=None, clock=None,
-                 retry=RetryPolicy(), verify=True, deadline=None, rand=random.random):
+                 retry=RetryPolicy(), verify=True, deadline=None, rand=random.random,
+                 request_timeout=REQUEST_TIMEOUT_SECONDS):
         self.server_url = server_url.rstrip("/")
         self.space_id = ""
         self._api_key = api_key
@@ -57,8 +45,9 @@ class OctopusClient:
         self._clock = clock or SystemClock()
         self._retry = retry
         self._verify = verify
-        self._deadline = deadline          # monotonic instant after which no retry is started
+        self._deadline = deadline          # monotonic instant the step must end by
         self._rand = rand
+        self._request_timeout = float(request_timeout)
         self.request_count = 0
 
     def in_space(self, space_id):
@@ -69,30 +58,52 @@ class OctopusClient:
         return other
 
     # -- the verbs ---------------------------------------------------------------------------
-    def get(self, route, params=None, system=False):
-        return self.request("GET", route, params=params, system=system)
+    def get(self, route, params=None, system=False, expect=dict):
+        return self.request("GET", route, params=params, system=system, expect=expect)
 
-    def post(self, route, body=None, params=None, system=False, idempotent=False):
+    def post(self, route, body=None, params=None, system=False, idempotent=False, expect=dict):
         return self.request("POST", route, params=params, body=body, system=system,
-                            idempotent=idempotent)
+                            idempotent=idempotent, expect=expect)
 
     def put(self, route, body=None, system=False):
         return self.request("PUT", route, body=body, system=system, idempotent=True)
 
     def get_all(self, route, params=None, system=False, limit=None):
-        """Every item of a collection, following `Links["Page.Next"]` (or skip/take) to the end."""
+        """Every item of a collection (or its first `limit`), read page after page."""
+        items = []
+        for batch in self.pages(route, params, system):
+            items.extend(batch)
+            if limit is not None and len(items) >= limit:
+                return items[:limit]
+        return items
+
+    def pages(self, route, params=None, system=False):
+        """The items of a collection one page at a time, each page fetched when asked for.
+
+        Follows `Links["Page.Next"]` (skip/take where a server gives no links), skips items
+        already read, and stops on a repeated page; past paging.MAX_PAGES pages or MAX_ITEMS
+        items it raises AnswerTooLargeError naming the route.
+        """
         query = dict(params or {})
         query.setdefault("take", PAGE_SIZE)
-        page = self.get(route, params=query, system=system)
-        if isinstance(page, list):
-            return page
-        items = list(page.get("Items", []))
-        while (limit is None or len(items) < limit) and self._has_next(page, len(items)):
-            page = self._next_page(route, query, page, len(items), system)
-            if not page.get("Items"):
-                break
-            items.extend(page["Items"])
-        return items if limit is None else items[:limit]
+        page = self.get(route, params=query, system=system, expect=COLLECTION)
+        if isinstance(page, list):          # some routes answer a bare array: the whole list
+            yield page
+            return
+        walk, shown = PageWalk(), self._display(self.url_for(route, query, system))
+        while True:
+            fresh, repeated = walk.take(page["Items"])
+            self._check_caps(walk, shown)
+            where, loop = (None, "it sent a page already read") if repeated else \
+                next_page(page, walk)
+            if loop:
+                self._log("GET {0}: Octopus's paging went round in a loop ({1}); reading "
+                          "stops there.".format(shown, loop))
+            if fresh:
+                yield fresh
+            if where is None or not page["Items"]:
+                return
+            page = self._next_page(route, query, where, system)
 
     def find_by_name(self, route, name, kind, system=False, hint=""):
         """The one item whose Name equals `name` (ignoring case and outer spaces).
@@ -108,22 +119,28 @@ class OctopusClient:
         raise NotFoundError(self._not_found_message(kind, name, items, system, route, hint))
 
     # -- the choke point ---------------------------------------------------------------------
-    def request(self, method, route, params=None, body=None, system=False, idempotent=None):
-        """Send one API call (retrying when that is safe) and return its decoded JSON."""
+    def request(self, method, route, params=None, body=None, system=False, idempotent=None,
+                expect=dict):
+        """Send one API call (retrying when that is safe) and return its decoded JSON.
+
+        The answer must be of the `expect` shape: dict (an object), list (an array of
+        objects) or COLLECTION (either a page with `Items` or such an array). Callers index it
+        at once, so a wrong shape is refused here, where the route is known.
+        """
         if idempotent is None:
             idempotent = method == "GET"
         url = self.url_for(route, params, system)
-        failures = {True: 0, False: 0}      # maintenance answers and other failures, apart
+        failures = {}       # failures so far, by kind (retrying.failure_kind)
         while True:
             try:
-                return self._send(method, url, body)
+                return self._send(method, url, body, expect)
             except OctopusApiError as error:
-                maintenance = is_maintenance(error)
-                failures[maintenance] += 1
-                if maintenance:
+                kind = failure_kind(error)
+                if kind == "maintenance":
                     # Octopus is up and asks us to wait: the hiccups before were part of it.
-                    failures[False] = 0
-                self._wait_before_retry(error, failures[maintenance], idempotent, method, url)
+                    failures = {"maintenance": failures.get("maintenance", 0)}
+                failures[kind] = failures.get(kind, 0) + 1
+                self._wait_before_retry(error, failures[kind], idempotent, method, url)
 
     def url_for(self, route, params=None, system=False):
         """The absolute URL of `route`, space-scoped unless `system` or no space is bound yet."""
@@ -138,128 +155,101 @@ class OctopusClient:
 
     def _wait_before_retry(self, error, attempt, idempotent, method, url):
         delay = backoff_seconds(self._retry, attempt, error.retry_after, self._rand)
-        remaining = None if self._deadline is None else self._deadline - self._clock.monotonic()
-        retry, _why = should_retry(self._retry, error, attempt, idempotent, remaining, delay)
+        retry, _why = should_retry(self._retry, error, attempt, idempotent,
+                                   self._seconds_left(), delay)
         if not retry:
             raise error
         self._log("Retrying {0} {1} in {2:.1f} s after: {3}".format(
             method, self._display(url), delay, self._scrub(str(error)).splitlines()[0]))
         self._clock.sleep(delay)
 
-    def _send(self, method, url, body):
+    def _send(self, method, url, body, expect):
         """One HTTP exchange, following same-origin redirects by hand."""
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._exchange(method, url, body)
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return self._decode(method, url, response)
-            url = self._redirect_target(method, url, response)
-            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+            answer = self._exchange(method, url, body)
+            if answer.status_code not in REDIRECT_STATUSES:
+                return self._decode(method, url, answer, expect)
+            url = self._redirect_target(method, url, answer)
+            if answer.status_code == 303 or (answer.status_code in (301, 302)
+                                             and method == "POST"):
                 method, body = "GET", None
         raise OctopusApiError("Octopus redirected {0} {1} more than {2} times.".format(
             method, self._display(url), MAX_REDIRECTS), method=method, path=self._display(url))
 
     def _exchange(self, method, url, body):
-        requests = load_requests()
+        """Send one request and read its whole answer, within the request's total deadline."""
+        seconds = self._seconds_for_request(method, url)
         started = self._clock.monotonic()
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = {"X-Octopus-ApiKey": self._api_key, "Accept": "application/json"}
         if data is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
+        request = Request(method, url, self._display(url), data, headers, self._verify)
         self.request_count += 1
         try:
-            response = self._session.request(method, url, data=data, headers=headers,
-                                             timeout=TIMEOUT, allow_redirects=False,
-                                             verify=self._verify)
-        except requests.RequestException as error:
-            self._log("{0} {1} -> no answer ({2})".format(method, self._display(url),
-                                                         type(error).__name__))
-            raise self._unreachable(method, url, error)
-        elapsed_ms = (self._clock.monotonic() - started) * 1000
-        self._log("{0} {1} {2} ({3:.0f} ms)".format(method, self._display(url),
-                                                     response.status_code, elapsed_ms))
-        return response
+            answer = exchange(self._session, request, seconds, self._request_timeout)
+        except OctopusApiError as error:
+            self._log("{0} {1} -> no usable answer ({2})".format(
+                method, request.shown, type(error).__name__))
+            raise
+        self._log("{0} {1} {2} ({3:.0f} ms)".format(method, request.shown, answer.status_code,
+                                                     (self._clock.monotonic() - started) * 1000))
+        return answer
 
-    def _redirect_target(self, method, url, response):
-        target = urljoin(url, response.headers.get("Location", ""))
-        if _origin(target) != _origin(url):
+    def _redirect_target(self, method, url, answer):
+        target = usable_location(url, answer.headers.get("Location", ""))
+        if target is None:
+            raise OctopusApiError(
+                "Octopus answered {0} {1} with a redirect ({2}) to an address that is missing or "
+                "malformed; the step does not follow it. Check \"Octopus Base Url\" and any proxy "
+                "in front of Octopus.".format(method, self._display(url), answer.status_code),
+                status=answer.status_code, method=method, path=self._display(url))
+        if origin(target) != origin(url):
             raise OctopusApiError(
                 "Octopus answered {0} {1} with a redirect to {2}, another address; the step does "
                 "not follow it, so the API key is not sent there. Set \"Octopus Base Url\" to the "
                 "address the server redirects to, if you trust it.".format(
-                    method, self._display(url), self._scrub(_origin(target))),
-                status=response.status_code, method=method, path=self._display(url))
+                    method, self._display(url), self._scrub(origin(target))),
+                status=answer.status_code, method=method, path=self._display(url))
         return target
 
-    def _decode(self, method, url, response):
-        if response.status_code >= 400:
-            raise self._api_error(method, url, response)
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            raise OctopusApiError(
-                "Octopus answered {0} {1} with something that is not JSON ({2}). Check that "
-                "\"Octopus Base Url\" is the server's address.".format(
-                    method, self._display(url),
-                    self._scrub(response.headers.get("Content-Type", "no type"))),
-                status=response.status_code, method=method, path=self._display(url))
-
-    def _api_error(self, method, url, response):
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        payload = payload if isinstance(payload, dict) else {}
-        error_message = self._scrub(str(payload.get("ErrorMessage") or response.reason or ""))
-        errors = [self._scrub(str(e)) for e in payload.get("Errors") or []]
-        text = "Octopus answered {0} to {1} {2}: {3}".format(
-            response.status_code, method, self._display(url), error_message or "(no message)")
-        if errors:
-            text += " " + " ".join("- " + e for e in errors)
-        hint = STATUS_HINTS.get(response.status_code)
-        if hint:
-            text += " " + hint
-        return OctopusApiError(text, status=response.status_code, method=method,
-                               path=self._display(url), error_message=error_message,
-                               errors=errors,
-                               retry_after=parse_retry_after(response.headers.get("Retry-After")))
-
-    def _unreachable(self, method, url, error):
-        requests = load_requests()
-        sent = not isinstance(error, (requests.exceptions.ConnectTimeout,))
-        if isinstance(error, requests.exceptions.SSLError):
-            return UntrustedCertificateError(
-                "Could not reach Octopus at {0} for {1} {2}: its TLS certificate could not be "
-                "verified. Add the certificate of the authority that issued it to \"Trusted CA "
-                "certificate (PEM)\" (or to REQUESTS_CA_BUNDLE on the worker), or correct \"Octopus "
-                "Base Url\" if it names the wrong host.".format(
-                    _origin(url), method, self._display(url)),
-                method=method, path=self._display(url), sent=False)
-        if isinstance(error, requests.exceptions.Timeout):
-            reason = "it did not answer in time"
-        else:
-            reason = "the connection failed ({0})".format(type(error).__name__)
-        return OctopusUnreachableError(
-            "Could not reach Octopus at {0} for {1} {2}: {3}. Check \"Octopus Base Url\" and that "
-            "this worker can reach that address.".format(
-                _origin(url), method, self._display(url), reason),
-            method=method, path=self._display(url), sent=sent)
+    def _decode(self, method, url, answer, expect):
+        """The JSON of a successful answer, of the `expect` shape; error statuses raise."""
+        if answer.status_code >= 400:
+            raise api_error(answer, method, self._display(url), self._scrub)
+        return decoded(answer, expect, method, self._display(url), self._scrub)
 
     # -- helpers -------------------------------------------------------------------------------
-    def _has_next(self, page, seen):
-        links = page.get("Links") or {}
-        if links.get("Page.Next"):
-            return True
-        total = page.get("TotalResults")
-        return "Links" not in page and total is not None and seen < total
+    def _seconds_left(self):
+        """Seconds until the step's deadline (None when it has none)."""
+        return None if self._deadline is None else self._deadline - self._clock.monotonic()
 
-    def _next_page(self, route, query, page, seen, system):
-        link = (page.get("Links") or {}).get("Page.Next")
-        if link:
-            start = link.find("/api/")
-            return self.get(link[start:] if start >= 0 else link, system=system)
-        return self.get(route, params=dict(query, skip=seen), system=system)
+    def _seconds_for_request(self, method, url):
+        """The request's whole deadline: its own, cut to what is left of the step's time."""
+        left = self._seconds_left()
+        seconds = self._request_timeout if left is None else min(self._request_timeout, left)
+        if seconds <= 0:
+            raise OctopusUnreachableError(
+                "The step's time is spent, so {0} {1} was not sent.".format(
+                    method, self._display(url)),
+                method=method, path=self._display(url), sent=False)
+        return seconds
+
+    def _check_caps(self, walk, shown):
+        problem = walk.over_cap()
+        if problem:
+            raise AnswerTooLargeError(
+                "Octopus kept paging GET {0}: {1}. The step stops there rather than read without "
+                "end or decide from part of the list.".format(shown, problem),
+                method="GET", path=shown)
+
+    def _next_page(self, route, query, where, system):
+        how, value = where
+        if how == "link":
+            start = value.find("/api/")      # the path only: never another host's address
+            return self.get(value[start:] if start >= 0 else value, system=system,
+                            expect=COLLECTION)
+        return self.get(route, params=dict(query, skip=value), system=system, expect=COLLECTION)
 
     def _not_found_message(self, kind, name, items, system, route, hint):
         names = [str(item.get("Name", "")) for item in items]
@@ -285,8 +275,3 @@ class OctopusClient:
         other._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
         return other
 
-
-def _origin(url):
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return "{0}://{1}:{2}".format(parts.scheme.lower(), (parts.hostname or "").lower(), port)

@@ -5,9 +5,12 @@ deployment and lost its answer must never be sent blind again (deployment.py loo
 one exception is Octopus' own maintenance-mode answer: the server says it did nothing, so any
 call may wait for the window to close and try again.
 
-Maintenance answers and other failures are counted apart: a window of minutes spends many
-tries, and a 502 just after it must still get its own few. Other failures count only since the
-last maintenance answer, so a flaky proxy in front of a server in maintenance is waited out too.
+Failures are counted by kind (`failure_kind`). Maintenance answers apart from the rest: a
+window of minutes spends many tries, and a 502 just after it must still get its own few. Other
+failures count only since the last maintenance answer, so a flaky proxy in front of a server in
+maintenance is waited out too. A request that ran out of its total deadline (transport.py) gets
+fewer tries again: each costs a whole deadline, and a server that twice could not answer in
+that time is not answering; ten tries would hold the step for ten minutes.
 """
 
 import random
@@ -24,6 +27,7 @@ class RetryPolicy:
     base_seconds: float = 0.5
     cap_seconds: float = 15.0
     maintenance_attempts: int = 40   # a maintenance window lasts minutes, not seconds
+    overdue_attempts: int = 2        # each try of a request past its deadline costs the deadline
 
 
 def backoff_seconds(policy, attempt, retry_after=None, rand=random.random):
@@ -39,14 +43,23 @@ def backoff_seconds(policy, attempt, retry_after=None, rand=random.random):
     return ceiling * (0.5 + rand() / 2)
 
 
+def failure_kind(error):
+    """"maintenance", "overdue" (no whole answer within the request's deadline) or "other"."""
+    if is_maintenance(error):
+        return "maintenance"
+    return "overdue" if getattr(error, "overdue", False) else "other"
+
+
 def should_retry(policy, error, attempt, idempotent, remaining_seconds, delay):
     """Whether to try again after `error`, the `attempt`-th failure of its kind, and why not."""
-    maintenance = is_maintenance(error)
+    kind = failure_kind(error)
+    maintenance = kind == "maintenance"
     if not idempotent and not maintenance:
         return False, "the request changes data and is never repeated blindly"
     if not getattr(error, "retryable", False) and not maintenance:
         return False, "the answer will not change on a retry"
-    limit = policy.maintenance_attempts if maintenance else policy.attempts
+    limit = {"maintenance": policy.maintenance_attempts,
+             "overdue": policy.overdue_attempts}.get(kind, policy.attempts)
     if attempt >= limit:
         return False, "gave up after {0} tries".format(attempt)
     if remaining_seconds is not None and delay > remaining_seconds:

@@ -24,16 +24,24 @@ from .octopus_client import OctopusClient, load_requests
 from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
 from .waiting import cancellation_signals
+from .transport import REQUEST_TIMEOUT_SECONDS
 
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
 API_KEY_PARAMETER = "ChildProject.Api.Key"
+# Beyond *Wait for Deployment*: the lookups before the child is created, and the calls after the
+# wait (a cancel on timeout, the outputs). The whole step ends within the two together.
+STEP_MARGIN_SECONDS = 60
 
 
-def run(host, clock=None, session=None, install=None):
-    """Run the step on `host`; return the process exit code (0 success, 1 failure)."""
+def run(host, clock=None, session=None, install=None, request_timeout=None):
+    """Run the step on `host`; return the process exit code (0 success, 1 failure).
+
+    `request_timeout` (seconds) replaces the client's own limit per request (the CLI's
+    --request-timeout); None keeps REQUEST_TIMEOUT_SECONDS.
+    """
     with warnings_to_verbose(host):
-        return _run(host, clock or SystemClock(), session, install)
+        return _run(host, clock or SystemClock(), session, install, request_timeout)
 
 
 @contextmanager
@@ -55,22 +63,23 @@ def warnings_to_verbose(host):
         warnings.showwarning = previous
 
 
-def _run(host, clock, session, install):
+def _run(host, clock, session, install, request_timeout=None):
     """The run inside one signal guard: SIGTERM or SIGINT at any moment ends in `stopped`."""
     host.add_secret(host.variable(API_KEY_PARAMETER).strip())
     made = {}
     with cancellation_signals():
         try:
-            return _steps(host, clock, session, install, made)
+            return _steps(host, clock, session, install, made, request_timeout)
         except StepCancelledError as cancelled:
             return stopped(host, clock, made.get("client"), str(cancelled))
 
 
-def _steps(host, clock, session, install, made):
+def _steps(host, clock, session, install, made, request_timeout):
     try:
         ensure_dependencies(host, install=install)
         settings = parse_settings(host.variable, now=clock.now())
-        client = made["client"] = make_client(settings, host, clock, session)
+        client = made["client"] = make_client(settings, host, clock, session,
+                                               request_timeout)
         outcome = deploy_child(settings, client, host, clock)
         return 0 if outcome.succeeded else 1
     except StepCancelledError:
@@ -104,20 +113,25 @@ def stopped(host, clock, client, message):
     return 1
 
 
-def make_client(settings, host, clock, session=None):
-    """An OctopusClient that logs each call at verbose level and retries within the time budget.
+def make_client(settings, host, clock, session=None, request_timeout=None):
+    """An OctopusClient that logs each call at verbose level and keeps to the step's time.
+
+    The step must end within *Wait for Deployment* plus STEP_MARGIN_SECONDS whatever the server
+    does: the client starts no retry and lets no request run past that deadline, and each
+    request has `request_timeout` seconds at most (REQUEST_TIMEOUT_SECONDS by default).
 
     A `user:password@` from the Base Url goes to the session (an Authorization header on each
     request to that server), never into a URL the step prints or builds, and is masked anywhere.
     """
-    budget = settings.timeout_seconds + 600
+    deadline = clock.monotonic() + settings.timeout_seconds + STEP_MARGIN_SECONDS
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials
         register_credentials(host, *settings.server_credentials)
     return OctopusClient(settings.server_url, settings.api_key, session=session,
                          log=host.verbose, clock=clock, verify=tls_verify(settings),
-                         deadline=clock.monotonic() + budget)
+                         deadline=deadline,
+                         request_timeout=request_timeout or REQUEST_TIMEOUT_SECONDS)
 
 
 def register_credentials(host, user, password):
