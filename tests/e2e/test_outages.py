@@ -55,7 +55,7 @@ def test_one_odd_answer_while_waiting_costs_one_poll(step, sim, suite):
     run_ = step("Web API", "Staging")
     assert run_.exit_code == 0, run_.result_message
     assert run_.outputs["ChildOutcome"] == "Deployed"
-    assert "answered with list instead of the task" in run_.text("verbose")
+    assert "with an array where a JSON object was expected" in run_.text("verbose")
     assert [r for r in sim.requests if r.fault == "odd-shape"]
 
 
