@@ -24,7 +24,7 @@ SYNTAX_FLOOR = (3, 8)
 
 # Dependency order: each module uses only names defined by modules before it.
 MODULES = (
-    "errors", "host", "parameters", "scheduling", "settings", "clock", "retrying",
+    "errors", "host", "parameters", "scheduling", "wildcards", "settings", "clock", "retrying",
     "octopus_client", "dependencies", "selection", "decisions", "lookups", "choosing",
     "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "delivery",
     "flow", "runner", "cli", "entry",
