@@ -1,20 +1,30 @@
 """Bundle lib/child_deploy into step_template.json, the file Octopus users import.
 
-    python build_template.py           write step_template.json
-    python build_template.py --check   exit 1 when step_template.json is not what the sources build
+    python3 build_template.py                      write step_template.json (and the README table)
+    python3 build_template.py --check              exit 1 when either is not what the sources build
+    python3 build_template.py --author GITHUB_USER record the publisher as LastModifiedBy
 
-The script body is the package's modules, in dependency order, concatenated as readable source:
-package-relative imports are dropped, standard-library imports are hoisted to the top, and the
-entry's last line starts the step. The build refuses a body that Octopus would corrupt (`#`
-followed by `{`, which Octostache substitutes) or that an older worker cannot parse (Python 3.8).
-Same sources, same bytes: nothing depends on the clock or on the order of a directory listing.
+The script body is what runs inside Octopus, nothing else: the package's modules in dependency
+order, as readable source, minus the definitions nothing there uses (the terminal and test hosts;
+the CLI and the demo are never bundled). Package-relative imports are dropped and the standard-
+library ones are merged into one block at the top; the entry's last line starts the step. The
+build refuses a body that Octopus would corrupt (`#` followed by `{`, which Octostache substitutes)
+or that an older worker cannot parse (Python 3.8).
+
+Same sources, same bytes. `Version`, `$Meta.ExportedAt`, `$Meta.OctopusVersion` and
+`LastModifiedBy` come from the template's own history (the committed step_template.json): kept
+while the content is unchanged; when it changes, `Version` goes up by one (once per commit) and
+`ExportedAt` becomes the moment of that build (`SOURCE_DATE_EPOCH` when set).
 """
 
 import argparse
 import ast
 import json
 import os
+import re
+import subprocess
 import sys
+import time
 import uuid
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -27,8 +37,9 @@ MODULES = (
     "errors", "host", "parameters", "scheduling", "wildcards", "settings", "clock", "retrying",
     "octopus_client", "dependencies", "selection", "decisions", "lookups", "choosing",
     "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "delivery",
-    "flow", "runner", "cli", "entry",
+    "flow", "runner", "entry",
 )
+TERMINAL_ONLY = ("cli",)     # in the package for deploy_child_project.py, never in the body
 ENTRY_CALL = "main(globals())\n"
 CALAMARI_NAMES = frozenset((
     "octopusvariables", "encode", "decode", "decrypt", "unpad", "AES", "get_octopusvariable",
@@ -39,11 +50,12 @@ THIRD_PARTY = ("requests", "dateutil", "urllib3", "certifi")
 TEMPLATE_META = {
     "Id": "8d2c7b33-01de-4d8b-88d7-4ac991bf5136",   # ours, fixed forever (never v29's)
     "Name": "Octopus - Deploy Child Project (Python)",
-    "Version": 1,
-    "ExportedAt": "2026-11-23T00:00:00.000Z",      # bump together with Version
-    "OctopusVersion": "2024.3.0",
-    "LastModifiedBy": "child-deploy-maintainers",
 }
+# Used only when step_template.json has no history yet (a first build); afterwards the committed
+# file carries them, and --author / --octopus-version change them.
+FIRST_RECORD = {"Version": 1, "OctopusVersion": "2024.3.10989",
+                "LastModifiedBy": "child-deploy-maintainers"}
+RECORD_FIELDS = ("Version", "$Meta", "LastModifiedBy")
 PARAMETER_ID_NAMESPACE = uuid.UUID("2b39b150-65ae-4ad7-88b8-a362227e34c6")
 
 DESCRIPTION = """\
@@ -77,20 +89,21 @@ def read_source(path):
 
 
 def split_module(name, source):
-    """Return (hoisted stdlib import lines, module text without its top-level imports)."""
+    """Return (the module's stdlib import nodes, its top-level statements as (node, text))."""
     tree = ast.parse(source, filename=name)
     lines = source.splitlines(keepends=True)
-    drop, hoisted = set(), []
+    imports, statements, begin = [], [], 0
     for node in tree.body:
+        end = node.end_lineno
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            drop.update(range(node.lineno - 1, node.end_lineno))
             if not (isinstance(node, ast.ImportFrom) and node.level):
                 check_stdlib(name, node)
-                hoisted.append(ast.get_source_segment(source, node))
+                imports.append(node)
         else:
             check_top_level(name, node)
-    kept = "".join(line for index, line in enumerate(lines) if index not in drop)
-    return hoisted, kept.strip("\n") + "\n"
+            statements.append((node, "".join(lines[begin:end])))
+        begin = end
+    return imports, statements
 
 
 def check_stdlib(name, node):
@@ -108,16 +121,44 @@ def check_top_level(name, node):
                          "at module level in a bundled module.".format(name, node.lineno))
 
 
+def statement_names(node):
+    """The top-level names one statement defines."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    names = set()
+    for target in targets:
+        for item in ast.walk(target) if target is not None else ():
+            if isinstance(item, ast.Name):
+                names.add(item.id)
+    return names
+
+
 def defined_names(source):
     names = set()
     for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
+        if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
+            names |= statement_names(node)
     return names
+
+
+def used_names(node):
+    return {item.id for item in ast.walk(node) if isinstance(item, ast.Name)}
+
+
+def reachable(statements, roots):
+    """Names reachable from `roots` through the top-level definitions that use them."""
+    uses = {}
+    for node, _text in statements:
+        for name in statement_names(node):
+            uses.setdefault(name, set()).update(used_names(node))
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in uses:
+            seen.add(name)
+            todo.extend(uses[name])
+    return seen
 
 
 def check_names(sources):
@@ -134,28 +175,82 @@ def check_names(sources):
             owner[defined] = name
 
 
-def build_body():
-    """The script body: header, hoisted imports, every module under a banner, the entry call."""
+def build_body(version):
+    """The script body: header, merged imports, every module under a banner, the entry call.
+
+    Only what the entry reaches is kept: a definition that nothing running inside Octopus uses
+    is left out (the header names them), so a reviewer reads only code that can run.
+    """
     sources = [(name, read_source(module_path(name))) for name in MODULES]
     check_names(sources)
-    imports, parts = set(), []
-    for name, source in sources:
-        hoisted, text = split_module(name, source)
-        imports.update(hoisted)
-        parts.append("# " + "-" * 24 + " child_deploy/{0}.py ".format(name) + "-" * 24 + "\n\n"
-                     + text)
-    body = header() + "\n".join(sorted(imports)) + "\n\n\n" + "\n\n".join(parts)
-    body += "\n\n# " + "-" * 24 + " start " + "-" * 24 + "\n\n" + ENTRY_CALL
+    modules = [(name,) + split_module(name, source) for name, source in sources]
+    everything = [statement for _name, _imports, statements in modules for statement in statements]
+    keep = reachable(everything, used_names(ast.parse(ENTRY_CALL)))
+    parts, left_out, imports = [], [], []
+    for name, module_imports, statements in modules:
+        kept = [text for node, text in statements
+                if not statement_names(node) or statement_names(node) & keep]
+        left_out += ["{0}.{1}".format(name, n) for node, _text in statements
+                     for n in sorted(statement_names(node) - keep)]
+        imports += module_imports
+        parts.append(banner("child_deploy/{0}.py".format(name)) + tidy("".join(kept)))
+    body = header(version, left_out) + merged_imports(imports) + "\n\n" + "\n\n".join(parts)
+    body += "\n\n" + banner("start") + ENTRY_CALL
     verify_body(body)
     return body
 
 
-def header():
-    return (
-        "# Deploy Child Octopus Deploy Project (Python), template version {0}.\n"
+def banner(title):
+    return "# " + "-" * 24 + " " + title + " " + "-" * 24 + "\n\n"
+
+
+def tidy(text):
+    """Module text without runs of more than two blank lines (left where definitions were cut)."""
+    return re.sub(r"\n{4,}", "\n\n\n", text.strip("\n")) + "\n"
+
+
+def merged_imports(nodes):
+    """One line per imported module: `import x` lines, then `from x import a, b` lines."""
+    plain, names_from = set(), {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            plain.update(alias_text(alias) for alias in node.names)
+        else:
+            names_from.setdefault(node.module, set()).update(alias_text(a) for a in node.names)
+    lines = ["import " + name for name in sorted(plain)]
+    lines += ["from {0} import {1}".format(module, ", ".join(sorted(names)))
+              for module, names in sorted(names_from.items())]
+    return "\n".join(lines) + "\n"
+
+
+def alias_text(alias):
+    return alias.name + (" as " + alias.asname if alias.asname else "")
+
+
+def first_line(version):
+    return "# Deploy Child Octopus Deploy Project (Python), template version {0}.\n".format(version)
+
+
+def header(version, left_out):
+    text = first_line(version) + (
         "# GENERATED by build_template.py from lib/child_deploy/*.py; do not edit it here.\n"
-        "# Change the sources, then run `python build_template.py`. Modules, in order:\n"
-        "# {1}.\n\n").format(TEMPLATE_META["Version"], ", ".join(MODULES))
+        "# Change the sources, then run `python3 build_template.py`. Modules, in order:\n"
+        "# {0}.\n").format(", ".join(MODULES))
+    text += "# Not bundled: the terminal CLI (cli.py) and the demo, which never run inside Octopus.\n"
+    if left_out:
+        text += wrap_comment("Left out, as nothing inside Octopus uses them: "
+                             + ", ".join(left_out) + ".")
+    return text + "\n"
+
+
+def wrap_comment(text, width=98):
+    lines, line = [], "#"
+    for word in text.split():
+        if len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "#"
+        line += " " + word
+    return "\n".join(lines + [line]) + "\n"
 
 
 def verify_body(body):
@@ -192,27 +287,96 @@ def template_parameters():
     return rows
 
 
-def build_template():
-    meta = TEMPLATE_META
+BODY_KEY = "Octopus.Action.Script.ScriptBody"
+
+
+def build_content():
+    """Everything an Octopus user receives, with Version 0 until the record is applied."""
     return {
-        "Id": meta["Id"], "Name": meta["Name"], "Description": DESCRIPTION,
-        "ActionType": "Octopus.Script", "Version": meta["Version"],
+        "Id": TEMPLATE_META["Id"], "Name": TEMPLATE_META["Name"], "Description": DESCRIPTION,
+        "ActionType": "Octopus.Script", "Version": 0,
         "CommunityActionTemplateId": None, "Packages": [],
         "Properties": {
             "Octopus.Action.Script.ScriptSource": "Inline",
             "Octopus.Action.Script.Syntax": "Python",
-            "Octopus.Action.Script.ScriptBody": build_body(),
+            BODY_KEY: build_body(0),
         },
         "Parameters": template_parameters(),
         "StepPackageId": "Octopus.Script",
-        "$Meta": {"ExportedAt": meta["ExportedAt"], "OctopusVersion": meta["OctopusVersion"],
-                  "Type": "ActionTemplate"},
-        "LastModifiedBy": meta["LastModifiedBy"], "Category": "octopus",
+        "$Meta": {}, "LastModifiedBy": "", "Category": "octopus",
     }
 
 
-def render():
-    return json.dumps(build_template(), indent=2, ensure_ascii=False) + "\n"
+def content_key(template):
+    """The template without what records its history (and the body line naming the version)."""
+    core = {key: value for key, value in template.items() if key not in RECORD_FIELDS}
+    body = template["Properties"][BODY_KEY]
+    core["Properties"] = dict(template["Properties"], **{BODY_KEY: body.split("\n", 1)[-1]})
+    return json.dumps(core, sort_keys=True, ensure_ascii=False)
+
+
+def decide_record(key, committed, head, now, author=None, octopus_version=None):
+    """Version, $Meta and LastModifiedBy for content `key` (pure).
+
+    `committed` is step_template.json as it is on disk and `head` as the last commit has it (None
+    when missing). Unchanged content keeps its record, so the same sources give the same bytes on
+    any clone. Changed content gets the next Version after the last commit's (one bump per
+    commit, however often it is rebuilt) and `now` as ExportedAt: when the content changed.
+    """
+    known = [t for t in (committed, head) if t]
+    same = next((t for t in known if content_key(t) == key), None)
+    latest = known[0] if known else {"$Meta": FIRST_RECORD,
+                                     "LastModifiedBy": FIRST_RECORD["LastModifiedBy"]}
+    if same is not None:
+        record = {field: same[field] for field in RECORD_FIELDS}
+    else:
+        base = head or committed
+        record = {"Version": base["Version"] + 1 if base else FIRST_RECORD["Version"],
+                  "$Meta": {"ExportedAt": now, "OctopusVersion": latest["$Meta"]["OctopusVersion"],
+                            "Type": "ActionTemplate"},
+                  "LastModifiedBy": latest["LastModifiedBy"]}
+    meta = dict(record["$Meta"], **({"OctopusVersion": octopus_version} if octopus_version else {}))
+    return dict(record, **{"$Meta": meta, "LastModifiedBy": author or record["LastModifiedBy"]})
+
+
+def with_record(content, record):
+    """The content with its record, the body's first line naming the Version."""
+    template = dict(content, **record)
+    body = content["Properties"][BODY_KEY].split("\n", 1)[1]
+    template["Properties"] = dict(content["Properties"], **{
+        BODY_KEY: first_line(record["Version"]) + body})
+    return template
+
+
+def export_time():
+    """Now, or SOURCE_DATE_EPOCH (the reproducible-builds convention), as Octopus writes it."""
+    seconds = float(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % (
+        int(seconds * 1000) % 1000)
+
+
+def committed_template(revision=None):
+    """step_template.json on disk, or (with `revision`) in git; None when there is none."""
+    try:
+        if revision is None:
+            with open(TEMPLATE_PATH, encoding="utf-8") as handle:
+                return json.load(handle)
+        shown = subprocess.run(["git", "show", revision + ":step_template.json"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+        return json.loads(shown.stdout.decode("utf-8"))
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return None
+
+
+def build_template(author=None, octopus_version=None):
+    content = build_content()
+    record = decide_record(content_key(content), committed_template(), committed_template("HEAD"),
+                           export_time(), author, octopus_version)
+    return with_record(content, record)
+
+
+def render(author=None, octopus_version=None):
+    return json.dumps(build_template(author, octopus_version), indent=2, ensure_ascii=False) + "\n"
 
 
 README_PATH = os.path.join(ROOT, "README.md")
@@ -247,14 +411,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="fail when step_template.json differs from a fresh build")
+    parser.add_argument("--author", help="the publisher's GitHub username, for LastModifiedBy "
+                                         "(Library CONTRIBUTING asks for it)")
+    parser.add_argument("--octopus-version", help="the Octopus Server version the template was "
+                                                  "last imported into and checked on")
     args = parser.parse_args(argv)
-    text = render().encode("utf-8")
+    text = render(args.author, args.octopus_version).encode("utf-8")
     readme = read_source(README_PATH)
     if args.check:
         current = open(TEMPLATE_PATH, "rb").read() if os.path.exists(TEMPLATE_PATH) else b""
         if current != text or readme != readme_with_table(readme):
             print("step_template.json or the README's parameter table is stale; run "
-                  "`python build_template.py` and commit the result.")
+                  "`python3 build_template.py` and commit the result.")
             return 1
         print("step_template.json and the README's parameter table are up to date.")
         return 0
@@ -262,8 +430,9 @@ def main(argv=None):
         handle.write(text)
     with open(README_PATH, "w", encoding="utf-8") as handle:
         handle.write(readme_with_table(readme))
-    print("Wrote step_template.json (version {0}, {1} bytes).".format(
-        TEMPLATE_META["Version"], len(text)))
+    template = json.loads(text.decode("utf-8"))
+    print("Wrote step_template.json (version {0}, {1} bytes; script body {2} characters).".format(
+        template["Version"], len(text), len(template["Properties"][BODY_KEY])))
     return 0
 
 
