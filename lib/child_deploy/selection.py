@@ -92,14 +92,17 @@ def version_matches(pattern, version):
 
 
 def search_text(pattern):
-    """What to send as `searchByVersion`: the longest literal stretch of the pattern, or "".
+    """What to send as `searchByVersion`: the longest literal, caseless stretch of the pattern.
 
     Octopus keeps the releases whose version *includes* that text, so every version the pattern
-    matches is kept whatever wildcards surround it; the pattern then decides. (v29 sent the
-    pattern with its `*` removed, which no version includes once a `*` sat in the middle.)
+    matches is kept whatever wildcards surround it; the pattern then decides. Letters are left
+    out because the pattern ignores case and the server's rule for case is not documented.
+    (v29 sent the pattern with its `*` removed, which no version includes once a `*` sat in the
+    middle: `2021.*.2` became `2021..2`.)
     """
-    runs = literal_runs(pattern or "")
-    return max(runs, key=len) if runs else ""
+    stretches = [part for run in literal_runs(pattern or "")
+                 for part in re.split(r"[^\W\d_]+", run) if part]
+    return max(stretches, key=len) if stretches else ""
 
 
 def order_candidates(deployments, tasks_by_id, releases_by_id):

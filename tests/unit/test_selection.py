@@ -75,8 +75,9 @@ def test_version_matching(pattern, version, matches):
 
 def test_search_text_is_the_longest_literal_stretch():
     assert search_text("2021.1.*") == "2021.1." and search_text("") == ""
-    assert search_text("2021.*.5-hotfix") == ".5-hotfix"      # v29 sent "2021..5-hotfix"
+    assert search_text("2021.*.5-hotfix") == "2021."      # v29 sent "2021..5-hotfix"
     assert search_text("2?.1.[0-9]") == ".1." and search_text("*") == ""
+    assert search_text("2021.1.*-Beta") == "2021.1." and search_text("*-hotfix") == "-"
 
 
 def test_candidates_ordered_by_start_time_one_per_release():
