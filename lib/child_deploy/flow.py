@@ -28,8 +28,8 @@ def deploy_child(settings, client, host, clock):
     host.info(summary(settings))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
     try:
-        names = resolve_names(client, host, settings)
-        target = plan_target(client, host, settings, names)
+        target, tenancy = resolve_names(client, host, settings)
+        target = plan_target(client, host, settings, target, tenancy)
         current, release = find_release(client, host, settings, target)
         return deliver(client, host, clock, settings, target, release, current)
     except Finished as finished:
@@ -55,7 +55,8 @@ def resolve_names(client, host, settings):
     A typo in a project, environment, channel, tenant, target or approval name fails the step on
     every path, What If included, even when no release would qualify or the tenant is not
     connected (v29 looked target names up first too). Only *Steps to skip* waits for a release:
-    its names are steps of that release's process.
+    its names are steps of that release's process. Returns the Target (without its source plan)
+    and the tenant decision, not yet published.
     """
     project = find_project(client, settings.project_name)
     environments = all_environments(client)
@@ -64,18 +65,17 @@ def resolve_names(client, host, settings):
     source = pick_by_name(environments, settings.source_environment, "Environment",
                           "Source Environment Name") if settings.source_environment else None
     tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
-    tenancy = decide_tenant(project, tenant, destination)
     channel = resolve_channel(client, project, settings.channel_name)
+    machines = requested_machines(settings, client)
+    tenancy = decide_tenant(project, tenant, destination)
     target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
                     tenancy.tenant and tenancy.tenant["Id"],
-                    {e["Id"]: e["Name"] for e in environments}, environments,
-                    requested_machines(settings, client), None)
+                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None)
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
 
 
-def plan_target(client, host, settings, resolved):
+def plan_target(client, host, settings, target, tenancy):
     """The decisions before a release is chosen: source is destination, tenant, lifecycle plan."""
-    target, tenancy = resolved
     if same_source_and_destination(settings, target):
         reason = ("Promote needs a source environment other than the destination ({0}); choose "
                   "Redeploy to deploy the release {0} already has.").format(
