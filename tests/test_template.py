@@ -116,7 +116,9 @@ def test_the_body_run_outside_octopus_says_where_the_terminal_version_is(tmp_pat
     done = subprocess.run([sys.executable, str(script), "--demo"], cwd=str(tmp_path),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert done.returncode == 1 and done.stdout == b""
-    assert b"deploy_child_project.py" in done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"runs inside an Octopus script step" in done.stderr
+    assert b"python3 deploy_child_project.py --help" in done.stderr
 
 
 def test_pure_modules_import_no_third_party_code_at_module_level():
