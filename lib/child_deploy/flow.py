@@ -54,9 +54,9 @@ def resolve_names(client, host, settings):
 
     A typo in a project, environment, channel, tenant, target or approval name fails the step on
     every path, What If included, even when no release would qualify or the tenant is not
-    connected (v29 looked target names up first too). Only *Steps to skip* waits for a release:
-    its names are steps of that release's process. Returns the Target (without its source plan)
-    and the tenant decision, not yet published.
+    connected (v29 looked target names up first too). Only *Steps to skip* waits: its names are
+    steps of the chosen release, checked when it is about to be deployed. Returns the Target
+    (without its source plan) and the tenant decision, not yet published.
     """
     project = find_project(client, settings.project_name)
     environments = all_environments(client)
