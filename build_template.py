@@ -1,49 +1,57 @@
 """Bundle lib/child_deploy into step_template.json, the file Octopus users import.
 
-    python build_template.py           write step_template.json
-    python build_template.py --check   exit 1 when step_template.json is not what the sources build
+    python3 build_template.py                      write step_template.json (and the README table)
+    python3 build_template.py --check              exit 1 when either is not what the sources build
+    python3 build_template.py --author GITHUB_USER record the publisher as LastModifiedBy
 
-The script body is the package's modules, in dependency order, concatenated as readable source:
-package-relative imports are dropped, standard-library imports are hoisted to the top, and the
-entry's last line starts the step. The build refuses a body that Octopus would corrupt (`#`
-followed by `{`, which Octostache substitutes) or that an older worker cannot parse (Python 3.8).
-Same sources, same bytes: nothing depends on the clock or on the order of a directory listing.
+The script body is what runs inside Octopus, nothing else: the package's modules in dependency
+order, as readable source, minus the definitions nothing there uses (the terminal and test hosts;
+the CLI and the demo are never bundled). Package-relative imports are dropped and the standard-
+library ones are merged into one block at the top; the entry's last line starts the step. The
+build refuses a body that Octopus would corrupt (`#` followed by `{`, which Octostache substitutes)
+or that an older worker cannot parse (Python 3.8).
+
+Same sources, same bytes. `Version`, `$Meta.ExportedAt`, `$Meta.OctopusVersion` and
+`LastModifiedBy` come from the template's own history (the committed step_template.json): kept
+while the content is unchanged; when it changes, `Version` goes up by one (once per commit) and
+`ExportedAt` becomes the moment of that build (`SOURCE_DATE_EPOCH` when set).
 """
 
 import argparse
-import ast
 import json
 import os
+import re
+import subprocess
 import sys
+import textwrap
+import time
 import uuid
 
+from bundling import (CALAMARI_NAMES, build_body, defined_names, first_line,  # noqa: F401
+                      module_path, read_source)
+
 ROOT = os.path.dirname(os.path.abspath(__file__))
-PACKAGE_DIR = os.path.join(ROOT, "lib", "child_deploy")
 TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
-SYNTAX_FLOOR = (3, 8)
 
 # Dependency order: each module uses only names defined by modules before it.
 MODULES = (
-    "errors", "host", "parameters", "scheduling", "settings", "clock", "retrying",
-    "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions", "lookups", "choosing",
+    "errors", "host", "parameters", "scheduling", "wildcards", "settings", "clock", "retrying",
+    "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions",
+    "lookups", "choosing",
     "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "delivery",
-    "flow", "runner", "cli", "entry",
+    "flow", "runner", "entry",
 )
-ENTRY_CALL = "main(globals())\n"
-CALAMARI_NAMES = frozenset((
-    "octopusvariables", "encode", "decode", "decrypt", "unpad", "AES", "get_octopusvariable",
-    "set_octopusvariable", "createartifact", "updateprogress", "failstep", "printverbose",
-    "printhighlight", "printwait", "printwarning"))
-THIRD_PARTY = ("requests", "dateutil", "urllib3", "certifi")
+TERMINAL_ONLY = ("cli",)     # in the package for deploy_child_project.py, never in the body
 
 TEMPLATE_META = {
     "Id": "8d2c7b33-01de-4d8b-88d7-4ac991bf5136",   # ours, fixed forever (never v29's)
     "Name": "Octopus - Deploy Child Project (Python)",
-    "Version": 1,
-    "ExportedAt": "2026-11-23T00:00:00.000Z",      # bump together with Version
-    "OctopusVersion": "2024.3.0",
-    "LastModifiedBy": "child-deploy-maintainers",
 }
+# Used only when step_template.json has no history yet (a first build); afterwards the committed
+# file carries them, and --author / --octopus-version change them.
+FIRST_RECORD = {"Version": 1, "OctopusVersion": "2024.3.10989",
+                "LastModifiedBy": "child-deploy-maintainers"}
+RECORD_FIELDS = ("Version", "$Meta", "LastModifiedBy")
 PARAMETER_ID_NAMESPACE = uuid.UUID("2b39b150-65ae-4ad7-88b8-a362227e34c6")
 
 DESCRIPTION = """\
@@ -67,111 +75,6 @@ execution container has everything.
 """
 
 
-def module_path(name):
-    return os.path.join(PACKAGE_DIR, name + ".py")
-
-
-def read_source(path):
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
-
-
-def split_module(name, source):
-    """Return (hoisted stdlib import lines, module text without its top-level imports)."""
-    tree = ast.parse(source, filename=name)
-    lines = source.splitlines(keepends=True)
-    drop, hoisted = set(), []
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            drop.update(range(node.lineno - 1, node.end_lineno))
-            if not (isinstance(node, ast.ImportFrom) and node.level):
-                check_stdlib(name, node)
-                hoisted.append(ast.get_source_segment(source, node))
-        else:
-            check_top_level(name, node)
-    kept = "".join(line for index, line in enumerate(lines) if index not in drop)
-    return hoisted, kept.strip("\n") + "\n"
-
-
-def check_stdlib(name, node):
-    root = (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name).split(".")[0]
-    if root in THIRD_PARTY:
-        raise SystemExit("{0}.py imports {1} at module level; import it inside the function that "
-                         "needs it, after dependencies.py has run.".format(name, root))
-
-
-def check_top_level(name, node):
-    allowed = (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
-    is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-    if not (isinstance(node, allowed) or is_docstring):
-        raise SystemExit("{0}.py line {1}: only imports, constants, functions and classes may sit "
-                         "at module level in a bundled module.".format(name, node.lineno))
-
-
-def defined_names(source):
-    names = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-    return names
-
-
-def check_names(sources):
-    """Refuse a bundle where two modules define one name, or a module shadows Calamari's."""
-    owner = {}
-    for name, source in sources:
-        for defined in defined_names(source):
-            if defined in CALAMARI_NAMES:
-                raise SystemExit("{0}.py defines {1}, a name Calamari gives the script.".format(
-                    name, defined))
-            if defined in owner:
-                raise SystemExit("{0} is defined in both {1}.py and {2}.py; the bundle shares one "
-                                 "namespace.".format(defined, owner[defined], name))
-            owner[defined] = name
-
-
-def build_body():
-    """The script body: header, hoisted imports, every module under a banner, the entry call."""
-    sources = [(name, read_source(module_path(name))) for name in MODULES]
-    check_names(sources)
-    imports, parts = set(), []
-    for name, source in sources:
-        hoisted, text = split_module(name, source)
-        imports.update(hoisted)
-        parts.append("# " + "-" * 24 + " child_deploy/{0}.py ".format(name) + "-" * 24 + "\n\n"
-                     + text)
-    body = header() + "\n".join(sorted(imports)) + "\n\n\n" + "\n\n".join(parts)
-    body += "\n\n# " + "-" * 24 + " start " + "-" * 24 + "\n\n" + ENTRY_CALL
-    verify_body(body)
-    return body
-
-
-def header():
-    return (
-        "# Deploy Child Octopus Deploy Project (Python), template version {0}.\n"
-        "# GENERATED by build_template.py from lib/child_deploy/*.py; do not edit it here.\n"
-        "# Change the sources, then run `python build_template.py`. Modules, in order:\n"
-        "# {1}.\n\n").format(TEMPLATE_META["Version"], ", ".join(MODULES))
-
-
-def verify_body(body):
-    """Refuse a body Octopus would alter or an older worker could not run."""
-    if "#" + "{" in body:
-        line = next(n for n, text in enumerate(body.splitlines(), 1) if "#" + "{" in text)
-        raise SystemExit("The script body contains '#' followed by '{' (line %d); Octopus would "
-                         "substitute it. Build such text from parts." % line)
-    try:
-        ast.parse(body, feature_version=SYNTAX_FLOOR)
-    except SyntaxError as error:
-        raise SystemExit("The script body is not valid Python %d.%d: %s" % (
-            SYNTAX_FLOOR + (error,)))
-    compile(body, "ScriptBody", "exec")
-
-
 def template_parameters():
     """The template's Parameters, from the same table that settings.py parses."""
     sys.path.insert(0, os.path.join(ROOT, "lib"))
@@ -192,32 +95,104 @@ def template_parameters():
     return rows
 
 
-def build_template():
-    meta = TEMPLATE_META
+BODY_KEY = "Octopus.Action.Script.ScriptBody"
+
+
+def build_content():
+    """Everything an Octopus user receives, with Version 0 until the record is applied."""
     return {
-        "Id": meta["Id"], "Name": meta["Name"], "Description": DESCRIPTION,
-        "ActionType": "Octopus.Script", "Version": meta["Version"],
+        "Id": TEMPLATE_META["Id"], "Name": TEMPLATE_META["Name"], "Description": DESCRIPTION,
+        "ActionType": "Octopus.Script", "Version": 0,
         "CommunityActionTemplateId": None, "Packages": [],
         "Properties": {
             "Octopus.Action.Script.ScriptSource": "Inline",
             "Octopus.Action.Script.Syntax": "Python",
-            "Octopus.Action.Script.ScriptBody": build_body(),
+            BODY_KEY: build_body(MODULES, 0),
         },
         "Parameters": template_parameters(),
         "StepPackageId": "Octopus.Script",
-        "$Meta": {"ExportedAt": meta["ExportedAt"], "OctopusVersion": meta["OctopusVersion"],
-                  "Type": "ActionTemplate"},
-        "LastModifiedBy": meta["LastModifiedBy"], "Category": "octopus",
+        "$Meta": {}, "LastModifiedBy": "", "Category": "octopus",
     }
 
 
-def render():
-    return json.dumps(build_template(), indent=2, ensure_ascii=False) + "\n"
+def content_key(template):
+    """The template without what records its history (and the body line naming the version)."""
+    core = {key: value for key, value in template.items() if key not in RECORD_FIELDS}
+    body = template["Properties"][BODY_KEY]
+    core["Properties"] = dict(template["Properties"], **{BODY_KEY: body.split("\n", 1)[-1]})
+    return json.dumps(core, sort_keys=True, ensure_ascii=False)
+
+
+def decide_record(key, committed, head, now, author=None, octopus_version=None):
+    """Version, $Meta and LastModifiedBy for content `key` (pure).
+
+    `committed` is step_template.json as it is on disk and `head` as the last commit has it (None
+    when missing). Unchanged content keeps its record, so the same sources give the same bytes on
+    any clone. Changed content gets the next Version after the last commit's (one bump per
+    commit, however often it is rebuilt) and `now` as ExportedAt: when the content changed.
+    """
+    known = [t for t in (committed, head) if t]
+    same = next((t for t in known if content_key(t) == key), None)
+    latest = known[0] if known else {"$Meta": FIRST_RECORD,
+                                     "LastModifiedBy": FIRST_RECORD["LastModifiedBy"]}
+    if same is not None:
+        record = {field: same[field] for field in RECORD_FIELDS}
+    else:
+        base = head or committed
+        record = {"Version": base["Version"] + 1 if base else FIRST_RECORD["Version"],
+                  "$Meta": {"ExportedAt": now, "OctopusVersion": latest["$Meta"]["OctopusVersion"],
+                            "Type": "ActionTemplate"},
+                  "LastModifiedBy": latest["LastModifiedBy"]}
+    meta = dict(record["$Meta"], **({"OctopusVersion": octopus_version} if octopus_version else {}))
+    return dict(record, **{"$Meta": meta, "LastModifiedBy": author or record["LastModifiedBy"]})
+
+
+def with_record(content, record):
+    """The content with its record, the body's first line naming the Version."""
+    template = dict(content, **record)
+    body = content["Properties"][BODY_KEY].split("\n", 1)[1]
+    template["Properties"] = dict(content["Properties"], **{
+        BODY_KEY: first_line(record["Version"]) + body})
+    return template
+
+
+def export_time():
+    """Now, or SOURCE_DATE_EPOCH (the reproducible-builds convention), as Octopus writes it."""
+    seconds = float(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % (
+        int(seconds * 1000) % 1000)
+
+
+def committed_template(revision=None):
+    """step_template.json on disk, or (with `revision`) in git; None when there is none."""
+    try:
+        if revision is None:
+            with open(TEMPLATE_PATH, encoding="utf-8") as handle:
+                return json.load(handle)
+        shown = subprocess.run(["git", "show", revision + ":step_template.json"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+        return json.loads(shown.stdout.decode("utf-8"))
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return None
+
+
+def build_template(author=None, octopus_version=None):
+    content = build_content()
+    record = decide_record(content_key(content), committed_template(), committed_template("HEAD"),
+                           export_time(), author, octopus_version)
+    return with_record(content, record)
+
+
+def render(author=None, octopus_version=None):
+    return json.dumps(build_template(author, octopus_version), indent=2, ensure_ascii=False) + "\n"
+
 
 
 README_PATH = os.path.join(ROOT, "README.md")
 TABLE_START = "<!-- parameter table: generated by build_template.py from parameters.py -->"
 TABLE_END = "<!-- end of parameter table -->"
+BODY_START = "<!-- body summary: generated by build_template.py -->"
+BODY_END = "<!-- end of body summary -->"
 
 
 def parameter_table():
@@ -235,35 +210,61 @@ def parameter_table():
     return "\n".join(rows)
 
 
-def readme_with_table(readme):
-    """README text with the generated table between its markers (unchanged if none)."""
-    start, end = readme.find(TABLE_START), readme.find(TABLE_END)
+def body_summary(body):
+    """The README's account of the script body: its size and what it holds."""
+    left_out = re.search(r"^# Left out, [^:]*: (.*?)\.\n(?!#  )", body, re.MULTILINE | re.DOTALL)
+    dropped = " ".join(line.lstrip("# ") for line in left_out.group(1).splitlines()) \
+        if left_out else "nothing"
+    return textwrap.fill(("The script body is {0:,} characters ({1:,} lines; v29's PowerShell body is 87,374 "
+            "characters). It holds, in this order: a generated header, one block of standard-"
+            "library imports, then the modules {2} of `lib/child_deploy`, each under a banner "
+            "naming its file, and the line `main(globals())`. Not in it: `cli.py`, the demo, the "
+            "simulator, and the definitions nothing inside Octopus uses ({3}).").format(
+                len(body), body.count("\n"), ", ".join("`%s`" % m for m in MODULES), dropped),
+        width=98, break_on_hyphens=False)
+
+
+def replace_between(text, start_marker, end_marker, content):
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < 0:
-        return readme
-    return readme[:start + len(TABLE_START)] + "\n" + parameter_table() + "\n" + readme[end:]
+        return text
+    return text[:start + len(start_marker)] + "\n" + content + "\n" + text[end:]
+
+
+def readme_with_table(readme, body=None):
+    """README text with the generated table and body summary between their markers."""
+    body = body if body is not None else build_template()["Properties"][BODY_KEY]
+    readme = replace_between(readme, TABLE_START, TABLE_END, parameter_table())
+    return replace_between(readme, BODY_START, BODY_END, body_summary(body))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="fail when step_template.json differs from a fresh build")
+    parser.add_argument("--author", help="the publisher's GitHub username, for LastModifiedBy "
+                                         "(Library CONTRIBUTING asks for it)")
+    parser.add_argument("--octopus-version", help="the Octopus Server version the template was "
+                                                  "last imported into and checked on")
     args = parser.parse_args(argv)
-    text = render().encode("utf-8")
+    template = build_template(args.author, args.octopus_version)
+    text = (json.dumps(template, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     readme = read_source(README_PATH)
+    fresh_readme = readme_with_table(readme, template["Properties"][BODY_KEY])
     if args.check:
         current = open(TEMPLATE_PATH, "rb").read() if os.path.exists(TEMPLATE_PATH) else b""
-        if current != text or readme != readme_with_table(readme):
+        if current != text or readme != fresh_readme:
             print("step_template.json or the README's parameter table is stale; run "
-                  "`python build_template.py` and commit the result.")
+                  "`python3 build_template.py` and commit the result.")
             return 1
         print("step_template.json and the README's parameter table are up to date.")
         return 0
     with open(TEMPLATE_PATH, "wb") as handle:
         handle.write(text)
     with open(README_PATH, "w", encoding="utf-8") as handle:
-        handle.write(readme_with_table(readme))
-    print("Wrote step_template.json (version {0}, {1} bytes).".format(
-        TEMPLATE_META["Version"], len(text)))
+        handle.write(fresh_readme)
+    print("Wrote step_template.json (version {0}, {1} bytes; script body {2} characters).".format(
+        template["Version"], len(text), len(template["Properties"][BODY_KEY])))
     return 0
 
 

@@ -157,3 +157,27 @@ def test_benchmark_request_count_does_not_grow_with_history():
     assert "| **total** | {0} | {0} |".format(sum(small.counts.values())) in route_table(
         [small, large])
     assert "| 1,000 + 1,000 | Deployed |" in summary_table([small, large], 0)
+
+
+def readme_command(name):
+    """The command the README shows under `<!-- ci: NAME -->` (the line .ci/run runs)."""
+    lines = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read().splitlines()
+    start = lines.index("<!-- ci: {0} -->".format(name))
+    return next(line[4:] for line in lines[start:] if line.startswith("    ") and line.strip())
+
+
+def test_readme_commands_need_only_python3_and_install_into_a_venv():
+    """Issue 15 item 8: no `python` alias and no pip into an externally managed interpreter."""
+    demo, tests = readme_command("demo command"), readme_command("test command")
+    assert demo == "python3 deploy_child_project.py --demo"      # what the demo fixture runs
+    assert tests.startswith("python3 -m venv .venv && .venv/bin/python -m pip install")
+    assert tests.endswith("&& .venv/bin/python -m pytest")
+    for command in (demo, tests):
+        assert not re.search(r"(^|&& )python ", command) and "--user" not in command
+        assert "--break-system-packages" not in command
+
+
+def test_ci_runs_the_readme_commands_from_the_readme_itself():
+    script = open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8").read()
+    assert 'readme_command "demo command"' in script and 'readme_command "test command"' in script
+    assert "git clone" in script and "build_template.py --check" in script

@@ -84,10 +84,41 @@ def test_body_defines_no_calamari_names():
     assert not defined & build_template.CALAMARI_NAMES
 
 
-def test_every_package_module_is_bundled():
+def test_every_package_module_is_bundled_except_the_terminal_ones():
     package = os.path.join(ROOT, "lib", "child_deploy")
     modules = {name[:-3] for name in os.listdir(package) if name.endswith(".py")} - {"__init__"}
-    assert modules == set(build_template.MODULES)
+    assert modules == set(build_template.MODULES) | set(build_template.TERMINAL_ONLY)
+    assert not set(build_template.MODULES) & set(build_template.TERMINAL_ONLY)
+
+
+def test_the_body_holds_only_what_runs_inside_octopus():
+    """Issue 15 item 6: no CLI, no demo, no terminal or test host; still the modules in order."""
+    for absent in ("argparse", "cli_main", "build_parser", "child_deploy_demo", "run_demo",
+                   "class TerminalHost", "class RecordingHost", "--demo"):
+        assert absent not in BODY, absent
+    banners = re.findall(r"^# -+ child_deploy/(\w+)\.py -+$", BODY, re.MULTILINE)
+    assert banners == list(build_template.MODULES)
+    assert BODY.rstrip().endswith("main(globals())")
+    assert "Left out, as nothing inside Octopus uses them: host.TerminalHost" in BODY
+
+
+def test_the_body_imports_each_module_once():
+    top = [node for node in ast.parse(BODY).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    imported = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    imported += [n.module for n in top if isinstance(n, ast.ImportFrom)]
+    assert len(imported) == len(set(imported)), imported
+    assert max(n.lineno for n in top) < 40        # one block at the top, none between modules
+
+
+def test_the_body_run_outside_octopus_says_where_the_terminal_version_is(tmp_path):
+    script = tmp_path / "Script.py"
+    script.write_text(BODY, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), "--demo"], cwd=str(tmp_path),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 1 and done.stdout == b""
+    assert b"Traceback" not in done.stderr
+    assert b"runs inside an Octopus script step" in done.stderr
+    assert b"python3 deploy_child_project.py --help" in done.stderr
 
 
 def test_pure_modules_import_no_third_party_code_at_module_level():
@@ -104,3 +135,53 @@ def test_readme_parameter_table_is_generated_from_the_settings_table():
     assert readme == build_template.readme_with_table(readme)
     for row in PARAMETERS:
         assert "`{0}`".format(row.name) in readme
+
+
+# -- $Meta from the build (issue 15 item 7) ----------------------------------------------------
+def recorded(version, exported, content="old", author="alice", octopus="2024.3.10989"):
+    template = build_template.with_record(dict(TEMPLATE, Description=content), {
+        "Version": version, "LastModifiedBy": author,
+        "$Meta": {"ExportedAt": exported, "OctopusVersion": octopus, "Type": "ActionTemplate"}})
+    return json.loads(json.dumps(template))
+
+
+def key(content):
+    return build_template.content_key(recorded(99, "x", content))
+
+
+def test_unchanged_content_keeps_its_version_and_export_time():
+    committed = recorded(7, "2026-11-30T10:11:12.131Z")
+    record = build_template.decide_record(key("old"), committed, committed, "NOW")
+    assert (record["Version"], record["$Meta"]["ExportedAt"]) == (7, "2026-11-30T10:11:12.131Z")
+
+
+def test_changed_content_bumps_once_per_commit_and_takes_the_build_time():
+    head = recorded(7, "2026-11-30T10:11:12.131Z")
+    first = build_template.decide_record(key("new"), head, head, "2026-12-01T08:00:00.000Z")
+    assert first["Version"] == 8 and first["$Meta"]["ExportedAt"] == "2026-12-01T08:00:00.000Z"
+    rebuilt = recorded(8, "2026-12-01T08:00:00.000Z", content="new")
+    again = build_template.decide_record(key("newer"), rebuilt, head, "2026-12-01T08:30:00.000Z")
+    assert again["Version"] == 8 and again["$Meta"]["ExportedAt"] == "2026-12-01T08:30:00.000Z"
+    same = build_template.decide_record(key("new"), rebuilt, head, "LATER")
+    assert same["$Meta"]["ExportedAt"] == "2026-12-01T08:00:00.000Z"       # deterministic
+
+
+def test_author_and_octopus_version_come_from_the_command_line():
+    committed = recorded(7, "2026-11-30T10:11:12.131Z")
+    record = build_template.decide_record(key("old"), committed, committed, "NOW",
+                                          author="octo-bob", octopus_version="2025.1.5000")
+    assert record["LastModifiedBy"] == "octo-bob"
+    assert record["$Meta"]["OctopusVersion"] == "2025.1.5000" and record["Version"] == 7
+
+
+def test_source_date_epoch_sets_the_export_time(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764578713.5")
+    assert build_template.export_time() == "2025-12-01T08:45:13.500Z"
+
+
+def test_committed_meta_looks_exported_not_hand_made():
+    meta = TEMPLATE["$Meta"]
+    assert re.match(r"^20\d\d\.\d+\.\d{3,}$", meta["OctopusVersion"])
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", meta["ExportedAt"])
+    assert not meta["ExportedAt"].endswith("T00:00:00.000Z")
+    assert "template version {0}.".format(TEMPLATE["Version"]) in BODY.splitlines()[0]

@@ -74,6 +74,8 @@ def decide_redeploy(mode, chosen_release_id, current_release_id, version, enviro
 def match_prompted_variables(form, given):
     """FormValues keyed by form element name, from the `Name::Value` lines; raise on a gap.
 
+    A required variable given a blank value is a gap too: Octopus would refuse the deployment,
+    so the step says so now, What If included (v29 sent nothing when the parameter was blank).
     Returns (form_values, names given that the child does not prompt for).
     """
     by_name = {pv.name.lower(): pv.value for pv in given}
@@ -81,10 +83,12 @@ def match_prompted_variables(form, given):
     for element in (form or {}).get("Elements") or ():
         control = element.get("Control") or {}
         name = str(control.get("Name") or "")
-        if name.lower() in by_name:
+        required = control.get("Required") or element.get("IsValueRequired")
+        if name.lower() in by_name and (by_name[name.lower()] or not required):
             values[element["Name"]] = by_name[name.lower()]
             used.add(name.lower())
-        elif control.get("Required") or element.get("IsValueRequired"):
+        elif required:
+            used.add(name.lower())
             missing.append(name)
     if missing:
         raise ConfigurationError(['"Child Project Prompted Variables" has no value for {0}, which '

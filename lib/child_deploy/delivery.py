@@ -19,7 +19,7 @@ from .lookups import all_environments, deployment_preview, deployment_template, 
 from .outcome import Outcome, chosen_not_deployed, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
 from .selection import release_movement
-from .targets import choose_targets, requested_machines
+from .targets import choose_targets
 from .waiting import LogFollower, PersonNotice, wait_for_task
 
 ApprovalSource = namedtuple("ApprovalSource", "client environment tenant task_id")
@@ -36,7 +36,7 @@ def deliver(client, host, clock, settings, target, release, current):
     host.known_outcome = chosen_not_deployed(version, notes, current_version)
     skip = decide_redeploy(settings.deployment_mode, release["Id"], current and current["Id"],
                            version, target.destination["Name"])
-    targets = choose_targets(requested_machines(settings, client), preview,
+    targets = choose_targets(target.machines, preview,
                              settings.ignore_machine_mismatch, target.project["Name"])
     for outcome, verdict in (("AlreadyDeployed", skip), ("MachineMismatch", targets)):
         if verdict.skip:
@@ -293,12 +293,12 @@ class Follow:
         raise StepError(reason) from error
 
 
-def find_approval_source(client, host, settings, target):
-    """Where the parent's approvals come from; checked before anything changes.
+def approval_parties(client, host, settings, target):
+    """The parent's Approval Environment and Approval Tenant, looked up with the other names.
 
-    None when auto-approval is off. A misspelt Approval Environment or Approval Tenant fails the
-    step here, not after the child is already waiting at its manual intervention. (v29 looked
-    them up only after its What-If exit; checking first lets a What-If run catch the typo too.)
+    None when auto-approval is off. A misspelt name fails the step before any decision, not
+    after the child is already waiting at its manual intervention. (v29 looked them up only
+    after its What-If exit; checking first lets a What-If run catch the typo too.)
     """
     if not settings.auto_approve:
         return None
@@ -309,9 +309,17 @@ def find_approval_source(client, host, settings, target):
         environments = all_environments(parent_client)
     environment = resolve_approval_environment(settings, environments)
     tenant = approval_tenant(parent_client, host, settings, target)
-    task_id = environment and approval_task_id(parent_client, host, settings, environment,
-                                               tenant and tenant["Id"])
-    return ApprovalSource(parent_client, environment, tenant, task_id)
+    return ApprovalSource(parent_client, environment, tenant, None)
+
+
+def find_approval_source(client, host, settings, target):
+    """Where the parent's approvals come from (its task), from the names resolved earlier."""
+    parties = target.approval
+    if parties is None:
+        return None
+    task_id = parties.environment and approval_task_id(
+        parties.client, host, settings, parties.environment, parties.tenant and parties.tenant["Id"])
+    return parties._replace(task_id=task_id)
 
 
 def make_auto_approver(client, host, settings, source):

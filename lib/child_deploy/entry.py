@@ -1,20 +1,27 @@
-"""Where the script starts: inside Octopus with Calamari's globals, or from a terminal."""
+"""Where the step starts inside Octopus: Calamari's globals in, an exit code out.
+
+This is the last module of the bundled body, and only the Octopus path lives here; the terminal
+(`deploy_child_project.py`, cli.py) is never bundled, since it never runs inside Octopus.
+"""
 
 import sys
 
-from .cli import cli_main
 from .host import OctopusHost
 from .runner import run
 
+NOT_IN_OCTOPUS = ("This is the script body of the Deploy Child Octopus Deploy Project step; it runs "
+                  "inside an Octopus script step. From a terminal, run deploy_child_project.py from "
+                  "the repository (python3 deploy_child_project.py --help).")
+
 
 def main(namespace):
-    """Run as an Octopus step when Calamari's functions are in `namespace`, else as a CLI.
+    """Run the step with the host functions Calamari put in `namespace`.
 
-    Inside Octopus, argv is never parsed: its last item is the key that decrypts the variables.
+    argv is never parsed: its last item is the key that decrypts the variables.
     """
     host = OctopusHost.detect(namespace)
     if host is None:
-        sys.exit(cli_main(sys.argv[1:]))
+        sys.exit(NOT_IN_OCTOPUS)
     exit_code = run(host)
     if exit_code:
         sys.exit(exit_code)

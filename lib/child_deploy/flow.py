@@ -1,6 +1,8 @@
 """The step, as the story an Octopus user would tell it.
 
-Find the child project, its channel and lifecycle; work out where its releases come from; choose
+Look up every name the parameters hold (project, environments, channel, tenant, targets, approval
+environment and tenant), so a typo fails the step whatever happens next; work out where the
+child's releases come from; choose
 the release; decide whether to deploy it and to which targets; write the release notes; deploy it
 once; wait for it while approving its manual interventions; publish what happened.
 """
@@ -9,29 +11,25 @@ from collections import namedtuple
 
 from .choosing import ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
-from .delivery import deliver
+from .delivery import approval_parties, deliver
 from .errors import NoReleaseError
 from .lookups import (all_environments, find_project, find_tenant, lifecycle_preview, pick_by_name,
                       resolve_channel, resolve_space)
 from .outcome import Finished, nothing_to_deploy, publish
 from .selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
+from .targets import requested_machines
 
-Target = namedtuple("Target", "space_id project channel destination plan tenant tenant_id names "
-                              "environments")
+Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
+                              "names environments machines approval")
 
 
 def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
-    if same_source_and_destination(settings):
-        reason = ("Promote needs a source environment other than the destination ({0}); choose "
-                  "Redeploy to deploy the release {0} already has.").format(
-                      settings.destination_environment)
-        host.highlight(reason)
-        return publish(host, nothing_to_deploy("SourceIsDestination", reason))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
     try:
-        target = resolve_target(client, host, settings)
+        target, tenancy = resolve_names(client, host, settings)
+        target = plan_target(client, host, settings, target, tenancy)
         current, release = find_release(client, host, settings, target)
         return deliver(client, host, clock, settings, target, release, current)
     except Finished as finished:
@@ -46,30 +44,51 @@ def summary(settings):
         ", tenant " + settings.tenant_name if settings.tenant_name else ""))
 
 
-def same_source_and_destination(settings):
-    return (settings.deployment_mode == PROMOTE and settings.source_environment
-            and settings.source_environment.lower() == settings.destination_environment.lower())
+def same_source_and_destination(settings, target):
+    return (settings.deployment_mode == PROMOTE and target.source is not None
+            and target.source["Id"] == target.destination["Id"])
 
 
-def resolve_target(client, host, settings):
-    """Project, environments, tenant, channel and lifecycle; or the Outcome of a tenant skip."""
+def resolve_names(client, host, settings):
+    """Every name the parameters hold, looked up before any decision is published.
+
+    A typo in a project, environment, channel, tenant, target or approval name fails the step on
+    every path, What If included, even when no release would qualify or the tenant is not
+    connected (v29 looked target names up first too). Only *Steps to skip* waits: its names are
+    steps of the chosen release, checked when it is about to be deployed. Returns the Target
+    (without its source plan) and the tenant decision, not yet published.
+    """
     project = find_project(client, settings.project_name)
     environments = all_environments(client)
     destination = pick_by_name(environments, settings.destination_environment, "Environment",
                                "Destination Environment Name")
-    source = settings.source_environment and pick_by_name(
-        environments, settings.source_environment, "Environment", "Source Environment Name")
+    source = pick_by_name(environments, settings.source_environment, "Environment",
+                          "Source Environment Name") if settings.source_environment else None
     tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
+    channel = resolve_channel(client, project, settings.channel_name)
+    machines = requested_machines(settings, client)
     tenancy = decide_tenant(project, tenant, destination)
+    target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
+                    tenancy.tenant and tenancy.tenant["Id"],
+                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None)
+    return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
+
+
+def plan_target(client, host, settings, target, tenancy):
+    """The decisions before a release is chosen: source is destination, tenant, lifecycle plan."""
+    if same_source_and_destination(settings, target):
+        reason = ("Promote needs a source environment other than the destination ({0}); choose "
+                  "Redeploy to deploy the release {0} already has.").format(
+                      target.destination["Name"])
+        host.highlight(reason)
+        raise Finished(publish(host, nothing_to_deploy("SourceIsDestination", reason)))
     host.info(tenancy.reason)
     if tenancy.skip:
         raise Finished(publish(host, nothing_to_deploy("TenantNotAssigned", tenancy.reason)))
-    channel = resolve_channel(client, project, settings.channel_name)
-    names = {e["Id"]: e["Name"] for e in environments}
-    plan = source_plan(client, settings, project, channel, destination, source, names)
+    plan = source_plan(client, settings, target.project, target.channel, target.destination,
+                       target.source, target.names)
     host.info(plan.reason)
-    return Target(client.space_id, project, channel, destination, plan, tenancy.tenant,
-                  tenancy.tenant and tenancy.tenant["Id"], names, environments)
+    return target._replace(plan=plan)
 
 
 def source_plan(client, settings, project, channel, destination, source, names):
@@ -106,7 +125,8 @@ def no_release(host, settings, target, current):
     if settings.not_found_handling == "Error":
         raise NoReleaseError(message + ' ("When no release qualifies" is Error{0}.)'.format(
             '; check "Child Project Release Number"' if settings.release_pattern else ""))
-    (host.warning if settings.not_found_handling == "Warning" else host.info)(message)
+    # v29 (since v20) highlights it under Warning and keeps the step green; Skip is plain information.
+    (host.highlight if settings.not_found_handling == "Warning" else host.info)(message)
     raise Finished(outcome)
 
 

@@ -7,6 +7,7 @@ import re
 from collections import namedtuple
 
 from .clock import instant
+from .wildcards import like, literal_runs
 
 Phase = namedtuple("Phase", "name environment_ids is_optional")
 SourcePlan = namedtuple("SourcePlan", "environment_ids first_phase has_required_phase reason")
@@ -82,19 +83,26 @@ def _walk_back(phases, index, name):
 
 
 def version_matches(pattern, version):
-    """Blank matches all; `*` matches any run of characters; otherwise the whole version, any case.
+    """Whether a release version matches the *Child Project Release Number* pattern, as `-like`.
 
-    `2021.1.*` matches `2021.1.0.15` but never `2021.10.0`: the dot before `*` is literal.
+    Blank matches all. `2021.1.*` matches `2021.1.0.15` but never `2021.10.0` (the dot before `*`
+    is literal); `2021.1.?` matches `2021.1.5` but not `2021.1.15`; `2021.[1-3].*` takes 1 to 3.
     """
-    if not pattern:
-        return True
-    regex = "^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$"
-    return re.match(regex, version or "", re.IGNORECASE) is not None
+    return like(pattern, version)
 
 
 def search_text(pattern):
-    """The longest literal prefix of a pattern, for the server's `searchByVersion` filter."""
-    return (pattern or "").split("*")[0]
+    """What to send as `searchByVersion`: the longest literal, caseless stretch of the pattern.
+
+    Octopus keeps the releases whose version *includes* that text, so every version the pattern
+    matches is kept whatever wildcards surround it; the pattern then decides. Letters are left
+    out because the pattern ignores case and the server's rule for case is not documented.
+    (v29 sent the pattern with its `*` removed, which no version includes once a `*` sat in the
+    middle: `2021.*.2` became `2021..2`.)
+    """
+    stretches = [part for run in literal_runs(pattern or "")
+                 for part in re.split(r"[^\W\d_]+", run) if part]
+    return max(stretches, key=len) if stretches else ""
 
 
 def order_candidates(deployments, tasks_by_id, releases_by_id):

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import ConfigurationError
 from .parameters import PARAMETERS
 from .scheduling import parse_schedule
+from .wildcards import WildcardError, like_regex
 
 NOT_SET_WORDS = ("", "n/a")
 YES_WORDS = ("yes", "true")
@@ -294,6 +295,11 @@ def _pattern(row, raw):
     if any(ch.isspace() for ch in text):
         raise ValueError('"{0}" must be a release version or a pattern such as "2021.1.*", without '
                          'spaces (got {1}).'.format(row.label, _quote(raw)))
+    try:
+        like_regex(text)
+    except WildcardError as error:
+        raise ValueError('"{0}" is not a pattern PowerShell\'s -like accepts: {1} (got {2}).'
+                         .format(row.label, error, _quote(raw)))
     return text
 
 
@@ -335,7 +341,7 @@ def _prompted(row, raw):
             raise ValueError('"{0}" sets {1} twice (line {2}).'.format(
                 row.label, _quote(name.strip()), number))
         seen.add(name.strip().lower())
-        values.append(PromptedValue(name.strip(), value))
+        values.append(PromptedValue(name.strip(), value.strip()))   # v29 trims each line
     return tuple(values)
 
 

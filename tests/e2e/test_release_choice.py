@@ -96,7 +96,7 @@ def test_scenario2_pattern_picks_the_matching_release(step, sim, suite, project,
     assert len(created_deployments(sim, suite, project, "Staging")) == 1
 
 
-@pytest.mark.parametrize("handling,fails,level", [("Warning", False, "warning"), ("Skip", False, "info"),
+@pytest.mark.parametrize("handling,fails,level", [("Warning", False, "highlight"), ("Skip", False, "info"),
                                                   ("Error", True, None)])
 @pytest.mark.parametrize("project", ["Scheduling Service", "Web UI"])
 def test_scenario2_no_matching_release_is_handled_as_configured(step, sim, suite, project, handling,
@@ -348,14 +348,16 @@ def test_candidates_refused_by_the_pattern_cost_requests_per_page_not_per_candid
     assert len(routes) <= 9 + 3 * 11, routes
 
 
-def test_promote_with_the_destination_as_source_stops_before_any_request(step, sim, suite):
+def test_promote_with_the_destination_as_source_stops_after_reading_the_names(step, sim, suite):
+    """The names are still checked (issue 15 item 1), but nothing is written."""
     sim.reset_requests()
     run = step("Web API", "Staging", **{"SourceEnvironment.Name": "staging"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ChildOutcome"] == "SourceIsDestination"
     assert run.outputs["ReleaseToPromote"] == "N/A"
     assert "choose Redeploy" in run.text()
-    assert sim.requests == []
+    assert {r.method for r in sim.requests} == {"GET"}
+    assert not any("/deployments" in r.path or "/releases" in r.path for r in sim.requests)
 
 
 def test_an_explicit_source_environment_wins_over_the_lifecycle(step, sim, suite):

@@ -61,14 +61,23 @@ def test_phases_merge_automatic_and_optional_targets_in_order():
     ("2021.1*", "2021.10.0.1", True),           # the documented trap without the dot
     ("2021.1.1.*", "2021.1.0.15", False),
     ("*-hotfix", "1.2.3-HOTFIX", True),
-    ("1.2.?", "1.2.3", False),                  # only * is a wildcard
+    ("1.2.?", "1.2.3", True),                   # -like: ? is exactly one character
+    ("1.2.?", "1.2.34", False),
+    ("2021.[1-3].*", "2021.2.0.1", True),       # -like: a character range
+    ("2021.[1-3].*", "2021.4.0.1", False),
+    ("2021.1.[05]", "2021.1.5", True),          # -like: a character set
+    ("2021.1.`*", "2021.1.*", True),            # -like: a backtick makes * literal
+    ("2021.1.`*", "2021.1.5", False),
 ])
 def test_version_matching(pattern, version, matches):
     assert version_matches(pattern, version) is matches
 
 
-def test_search_text_is_the_literal_prefix():
+def test_search_text_is_the_longest_literal_stretch():
     assert search_text("2021.1.*") == "2021.1." and search_text("") == ""
+    assert search_text("2021.*.5-hotfix") == "2021."      # v29 sent "2021..5-hotfix"
+    assert search_text("2?.1.[0-9]") == ".1." and search_text("*") == ""
+    assert search_text("2021.1.*-Beta") == "2021.1." and search_text("*-hotfix") == "-"
 
 
 def test_candidates_ordered_by_start_time_one_per_release():

@@ -117,7 +117,7 @@ def test_prompted_values_split_on_the_first_separator_only():
     settings = make_settings(**{"ChildProject.Prompted.Variables":
                                 "Url::https://x::y\n\nNote:: keep  \r\n"})
     assert [(p.name, p.value) for p in settings.prompted_variables] == [
-        ("Url", "https://x::y"), ("Note", " keep  ")]
+        ("Url", "https://x::y"), ("Note", "keep")]
 
 
 def test_prompted_variable_given_twice_is_refused():

@@ -1,0 +1,210 @@
+"""How the script body is put together from the package's modules (used by build_template.py).
+
+The body is the modules, in the order given, as readable source under a banner each: their
+package-relative imports dropped, their standard-library imports merged into one block at the
+top, and only the definitions the entry reaches kept, so a reviewer reads only code that runs
+inside Octopus. A body Octopus would corrupt (`#` followed by `{`) or that Python 3.8 cannot
+parse is refused.
+"""
+
+import ast
+import os
+import re
+
+PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "child_deploy")
+SYNTAX_FLOOR = (3, 8)
+ENTRY_CALL = "main(globals())\n"
+CALAMARI_NAMES = frozenset((
+    "octopusvariables", "encode", "decode", "decrypt", "unpad", "AES", "get_octopusvariable",
+    "set_octopusvariable", "createartifact", "updateprogress", "failstep", "printverbose",
+    "printhighlight", "printwait", "printwarning"))
+THIRD_PARTY = ("requests", "dateutil", "urllib3", "certifi")
+
+
+def module_path(name):
+    return os.path.join(PACKAGE_DIR, name + ".py")
+
+
+def read_source(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def split_module(name, source):
+    """Return (the module's stdlib import nodes, its top-level statements as (node, text))."""
+    tree = ast.parse(source, filename=name)
+    lines = source.splitlines(keepends=True)
+    imports, statements, begin = [], [], 0
+    for node in tree.body:
+        end = node.end_lineno
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if not (isinstance(node, ast.ImportFrom) and node.level):
+                check_stdlib(name, node)
+                imports.append(node)
+        else:
+            check_top_level(name, node)
+            statements.append((node, "".join(lines[begin:end])))
+        begin = end
+    return imports, statements
+
+
+def check_stdlib(name, node):
+    root = (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name).split(".")[0]
+    if root in THIRD_PARTY:
+        raise SystemExit("{0}.py imports {1} at module level; import it inside the function that "
+                         "needs it, after dependencies.py has run.".format(name, root))
+
+
+def check_top_level(name, node):
+    allowed = (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+    is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    if not (isinstance(node, allowed) or is_docstring):
+        raise SystemExit("{0}.py line {1}: only imports, constants, functions and classes may sit "
+                         "at module level in a bundled module.".format(name, node.lineno))
+
+
+def statement_names(node):
+    """The top-level names one statement defines."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    names = set()
+    for target in targets:
+        for item in ast.walk(target) if target is not None else ():
+            if isinstance(item, ast.Name):
+                names.add(item.id)
+    return names
+
+
+def defined_names(source):
+    names = set()
+    for node in ast.parse(source).body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
+            names |= statement_names(node)
+    return names
+
+
+def used_names(node):
+    return {item.id for item in ast.walk(node) if isinstance(item, ast.Name)}
+
+
+def reachable(statements, roots):
+    """Names reachable from `roots` through the top-level definitions that use them."""
+    uses = {}
+    for node, _text in statements:
+        for name in statement_names(node):
+            uses.setdefault(name, set()).update(used_names(node))
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in uses:
+            seen.add(name)
+            todo.extend(uses[name])
+    return seen
+
+
+def check_names(sources):
+    """Refuse a bundle where two modules define one name, or a module shadows Calamari's."""
+    owner = {}
+    for name, source in sources:
+        for defined in defined_names(source):
+            if defined in CALAMARI_NAMES:
+                raise SystemExit("{0}.py defines {1}, a name Calamari gives the script.".format(
+                    name, defined))
+            if defined in owner:
+                raise SystemExit("{0} is defined in both {1}.py and {2}.py; the bundle shares one "
+                                 "namespace.".format(defined, owner[defined], name))
+            owner[defined] = name
+
+
+def build_body(modules, version):
+    """The script body: header, merged imports, every module under a banner, the entry call.
+
+    Only what the entry reaches is kept: a definition that nothing running inside Octopus uses
+    is left out (the header names them), so a reviewer reads only code that can run.
+    """
+    sources = [(name, read_source(module_path(name))) for name in modules]
+    check_names(sources)
+    split = [(name,) + split_module(name, source) for name, source in sources]
+    everything = [statement for _name, _imports, statements in split for statement in statements]
+    keep = reachable(everything, used_names(ast.parse(ENTRY_CALL)))
+    parts, left_out, imports = [], [], []
+    for name, module_imports, statements in split:
+        kept = [text for node, text in statements
+                if not statement_names(node) or statement_names(node) & keep]
+        left_out += ["{0}.{1}".format(name, n) for node, _text in statements
+                     for n in sorted(statement_names(node) - keep)]
+        imports += module_imports
+        parts.append(banner("child_deploy/{0}.py".format(name)) + tidy("".join(kept)))
+    body = (header(modules, version, left_out) + merged_imports(imports) + "\n\n"
+            + "\n\n".join(parts))
+    body += "\n\n" + banner("start") + ENTRY_CALL
+    verify_body(body)
+    return body
+
+
+def banner(title):
+    return "# " + "-" * 24 + " " + title + " " + "-" * 24 + "\n\n"
+
+
+def tidy(text):
+    """Module text without runs of more than two blank lines (left where definitions were cut)."""
+    return re.sub(r"\n{4,}", "\n\n\n", text.strip("\n")) + "\n"
+
+
+def merged_imports(nodes):
+    """One line per imported module: `import x` lines, then `from x import a, b` lines."""
+    plain, names_from = set(), {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            plain.update(alias_text(alias) for alias in node.names)
+        else:
+            names_from.setdefault(node.module, set()).update(alias_text(a) for a in node.names)
+    lines = ["import " + name for name in sorted(plain)]
+    lines += ["from {0} import {1}".format(module, ", ".join(sorted(names)))
+              for module, names in sorted(names_from.items())]
+    return "\n".join(lines) + "\n"
+
+
+def alias_text(alias):
+    return alias.name + (" as " + alias.asname if alias.asname else "")
+
+
+def first_line(version):
+    return "# Deploy Child Octopus Deploy Project (Python), template version {0}.\n".format(version)
+
+
+def header(modules, version, left_out):
+    text = first_line(version) + (
+        "# GENERATED by build_template.py from lib/child_deploy/*.py; do not edit it here.\n"
+        "# Change the sources, then run `python3 build_template.py`. Modules, in order:\n"
+        "# {0}.\n").format(", ".join(modules))
+    text += "# Not bundled: the terminal CLI (cli.py) and the demo, which never run inside Octopus.\n"
+    if left_out:
+        text += wrap_comment("Left out, as nothing inside Octopus uses them: "
+                             + ", ".join(left_out) + ".")
+    return text + "\n"
+
+
+def wrap_comment(text, width=98):
+    lines, line = [], "#"
+    for word in text.split():
+        if len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "#"
+        line += " " + word
+    return "\n".join(lines + [line]) + "\n"
+
+
+def verify_body(body):
+    """Refuse a body Octopus would alter or an older worker could not run."""
+    if "#" + "{" in body:
+        line = next(n for n, text in enumerate(body.splitlines(), 1) if "#" + "{" in text)
+        raise SystemExit("The script body contains '#' followed by '{' (line %d); Octopus would "
+                         "substitute it. Build such text from parts." % line)
+    try:
+        ast.parse(body, feature_version=SYNTAX_FLOOR)
+    except SyntaxError as error:
+        raise SystemExit("The script body is not valid Python %d.%d: %s" % (
+            SYNTAX_FLOOR + (error,)))
+    compile(body, "ScriptBody", "exec")

@@ -1,0 +1,26 @@
+"""Release-number patterns as PowerShell's -like reads them (issue 15 item 3)."""
+
+import pytest
+
+from child_deploy.wildcards import WildcardError, like, like_regex, literal_runs
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ("2021.1.?", "2021.1.5", True), ("2021.1.?", "2021.1.15", False), ("2021.1.?", "2021.1.", False),
+    ("[a-c]x", "Bx", True), ("[a-c]x", "dx", False), ("v[13]", "v3", True), ("v[13]", "v2", False),
+    ("*", "", True), ("", "anything", True), ("a*b", "aXYb", True), ("a*b", "aXYbc", False),
+    ("1.0-`[rc`]", "1.0-[rc]", True), ("1.0-`[rc`]", "1.0-r", False), ("a`?", "a?", True),
+    ("a`?", "ab", False), ("a.b", "aXb", False), ("A+B", "a+b", True),
+])
+def test_like_semantics(pattern, text, matches):
+    assert like(pattern, text) is matches
+
+
+@pytest.mark.parametrize("pattern", ["2021.[1.*", "a[]b", "[z-a]"])
+def test_patterns_like_refuses_raise(pattern):
+    with pytest.raises(WildcardError):
+        like_regex(pattern)
+
+
+def test_literal_runs_skip_wildcards_and_resolve_escapes():
+    assert literal_runs("2021.*.[0-9]-`*x?") == ["2021.", ".", "-*x"]
