@@ -27,6 +27,13 @@ def is_manual_intervention(interruption):
     return interruption.get("Type") == "ManualIntervention" or "Result" in names
 
 
+def belongs_to_task(interruption, task_id):
+    """Whether an interruption stops the child's own task. The list is asked for with
+    `regarding=<task>`, but a parent approval must never open another deployment's intervention,
+    so the answer is checked rather than trusted (an interruption without TaskId is the child's)."""
+    return (interruption.get("TaskId") or task_id).lower() == task_id.lower()
+
+
 def decide_interruption(interruption, approvers):
     """What to do with one pending interruption of the child (pure)."""
     if not interruption.get("IsPending"):
@@ -180,8 +187,15 @@ class AutoApprover:
             self._read_failed = True
             return
         for interruption in pending:
-            if interruption["Id"] not in self._done:
+            if interruption["Id"] in self._done:
+                continue
+            if belongs_to_task(interruption, task["Id"]):
                 self._handle(interruption)
+            else:
+                self.host.verbose("Interruption {0} belongs to {1}, not to the child's task {2}; "
+                                  "it is left alone.".format(interruption["Id"],
+                                                             interruption.get("TaskId"), task["Id"]))
+                self._done.add(interruption["Id"])
 
     def _handle(self, interruption):
         verdict = decide_interruption(interruption, self.approvers)

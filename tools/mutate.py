@@ -1,0 +1,394 @@
+"""Mutation testing for contributors: do the tests tell right from wrong?
+
+    nice -n 19 python tools/mutate.py --module approvals -j 2
+    python tools/mutate.py --module settings --max-mutants 40 --seed 3
+    python tools/mutate.py --module waiting --tests tests/e2e/test_deploy_and_wait.py
+    python tools/mutate.py --list --module targets
+
+Each *logic mutant* changes one thing in one module of lib/child_deploy: a comparison
+(`==`/`!=`, `<`/`<=`, `in`/`not in`, `is`/`is not`), a boolean operator (`and`/`or`, a dropped
+`not`, `True`/`False`), an arithmetic operator, a number (0 <-> 1, n -> n + 1) or a string that
+is compared with something. Messages, docstrings and other strings are left alone: a changed
+word is not a changed decision. For each mutant the tool rebuilds step_template.json, so the
+end-to-end tests run the mutated body as Octopus would, and runs the tests that exercise the
+module (TEST_MAP, unit first, stopping at the first failure). A mutant is *killed* when a test
+fails (or the build refuses it, or it hangs past the timeout) and *survives* when every test
+passes. The score is killed / all; the survivors are listed with their line.
+
+All of this happens in temporary copies of the tree (one per job), so the real tree is never
+left mutated, even when the run is interrupted. The tool lowers its own priority (nice 19) since
+a full run costs minutes of CPU per module. It is for contributors; CI does not run it.
+Standard library only.
+"""
+
+import argparse
+import ast
+import json
+import os
+import queue
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = os.path.join("lib", "child_deploy")
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "*.egg-info",
+                                     ".pytest_cache", "build", "dist")
+
+# module -> the test files that exercise it: the unit tests first (cheap, fail fast), then the
+# end-to-end files where its behaviour is visible. Unit test files that import the module
+# (`from child_deploy.<module> import`) are added automatically, so a new unit test file needs
+# no entry here; a module without an entry gets every unit and end-to-end test.
+TEST_MAP = {
+    "selection": ["tests/unit/test_selection.py", "tests/unit/test_pins_selection.py",
+                  "tests/e2e/test_pins_release_choice.py", "tests/e2e/test_release_choice.py"],
+    "choosing": ["tests/unit/test_selection.py", "tests/e2e/test_pins_release_choice.py",
+                 "tests/e2e/test_release_choice.py"],
+    "decisions": ["tests/unit/test_decisions.py", "tests/e2e/test_pins_release_choice.py",
+                  "tests/e2e/test_release_choice.py", "tests/e2e/test_bad_input.py"],
+    "targets": ["tests/unit/test_release_notes_and_targets.py", "tests/e2e/test_deploy_and_wait.py",
+                "tests/e2e/test_bad_input.py"],
+    "release_notes": ["tests/unit/test_release_notes_and_targets.py",
+                      "tests/e2e/test_pins_release_choice.py", "tests/e2e/test_deploy_and_wait.py",
+                      "tests/e2e/test_release_choice.py"],
+    "approvals": ["tests/unit/test_auto_approver.py", "tests/unit/test_pins_approvals.py",
+                  "tests/e2e/test_pins_approval.py", "tests/e2e/test_auto_approval.py"],
+    "settings": ["tests/unit/test_settings.py", "tests/unit/test_pins_settings.py",
+                 "tests/e2e/test_bad_input.py"],
+    "scheduling": ["tests/unit/test_scheduling.py", "tests/unit/test_settings.py",
+                   "tests/e2e/test_bad_input.py", "tests/e2e/test_deploy_and_wait.py"],
+}
+DEFAULT_MODULES = ("selection", "choosing", "decisions", "targets", "release_notes", "approvals",
+                   "settings", "scheduling")
+FALLBACK_TESTS = ["tests/unit", "tests/e2e"]
+
+Mutant = namedtuple("Mutant", "index line kind before after")
+Result = namedtuple("Result", "mutant status seconds detail")   # status: killed | survived | ...
+
+COMPARE_SWAPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
+                 ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
+                 ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+BINARY_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+                ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
+SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+           ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not", ast.Add: "+",
+           ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.Pow: "**", ast.And: "and", ast.Or: "or"}
+
+
+class Mutator(ast.NodeTransformer):
+    """Walks a module in a fixed order, numbering every mutation point; applies number `target`.
+
+    With target None it only collects the points, so the same walk both lists and applies.
+    """
+
+    def __init__(self, target=None):
+        self.target, self.points, self._next = target, [], 0
+
+    def _point(self, node, kind, before, after):
+        """Record one mutation point; True when it is the one to apply."""
+        index = self._next
+        self._next += 1
+        self.points.append(Mutant(index, getattr(node, "lineno", 0), kind, before, after))
+        return index == self.target
+
+    def visit_Expr(self, node):
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node                                  # a docstring
+        return self.generic_visit(node)
+
+    def visit_JoinedStr(self, node):
+        return node                                      # f-string text is message, not logic
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        for position, op in enumerate(node.ops):
+            swap = COMPARE_SWAPS[type(op)]
+            if self._point(node, "comparison", SYMBOLS[type(op)], SYMBOLS[swap]):
+                node.ops[position] = swap()
+        for operand in [node.left] + node.comparators:
+            self._compared_strings(operand)
+        return node
+
+    def _compared_strings(self, operand):
+        items = operand.elts if isinstance(operand, (ast.Tuple, ast.List, ast.Set)) else [operand]
+        for item in items:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                changed = item.value + "_" if item.value else "_"
+                if self._point(item, "compared string", repr(item.value), repr(changed)):
+                    item.value = changed
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        swap = ast.Or if isinstance(node.op, ast.And) else ast.And
+        if self._point(node, "boolean", SYMBOLS[type(node.op)], SYMBOLS[swap]):
+            node.op = swap()
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not) and self._point(node, "boolean", "not x", "x"):
+            return node.operand
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and \
+                self._point(node, "number", "-n", "n"):
+            return node.operand
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if _is_text(node.left) or _is_text(node.right) or type(node.op) not in BINARY_SWAPS:
+            return node                                  # building a message, not computing
+        swap = BINARY_SWAPS[type(node.op)]
+        if self._point(node, "arithmetic", SYMBOLS[type(node.op)], SYMBOLS[swap]):
+            node.op = swap()
+        return node
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, bool):
+            if self._point(node, "boolean", repr(value), repr(not value)):
+                node.value = not value
+        elif isinstance(value, (int, float)):
+            changed = {0: 1, 1: 0}.get(value, value + 1)
+            if self._point(node, "number", repr(value), repr(changed)):
+                node.value = changed
+        return node
+
+
+def _is_text(node):
+    return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or \
+        isinstance(node, ast.JoinedStr)
+
+
+def list_mutants(source):
+    mutator = Mutator()
+    mutator.visit(ast.parse(source))
+    return mutator.points
+
+
+def mutated_source(source, index):
+    """The module's source with mutant `index` applied (comments are lost; behaviour is not)."""
+    tree = Mutator(index).visit(ast.parse(source))
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def tests_for(module, root=ROOT):
+    """TEST_MAP's files that exist, plus unit test files importing the module; unit tests first."""
+    mapped = TEST_MAP.get(module, FALLBACK_TESTS)
+    unit_dir = os.path.join(root, "tests", "unit")
+    needle = "child_deploy.{0} import".format(module)
+    found = []
+    for name in sorted(os.listdir(unit_dir)):
+        path = os.path.join(unit_dir, name)
+        if name.startswith("test_") and name.endswith(".py"):
+            with open(path, encoding="utf-8") as handle:
+                if needle in handle.read():
+                    found.append("tests/unit/" + name)
+    chosen = [p for p in mapped if os.path.exists(os.path.join(root, p))]
+    merged = list(dict.fromkeys([p for p in chosen + found if "/unit" in p]
+                                + [p for p in chosen if "/unit" not in p]))
+    return merged
+
+
+class Workspace:
+    """One temporary copy of the tree in which one mutant at a time is built and tested."""
+
+    def __init__(self, parent):
+        self.root = os.path.join(parent, "tree")
+        shutil.copytree(ROOT, self.root, ignore=COPY_IGNORE)
+
+    def run(self, module, source, tests, timeout):
+        """('killed' | 'survived' | 'timeout' | 'build', detail) for one version of the module."""
+        path = os.path.join(self.root, PACKAGE, module + ".py")
+        with open(path, encoding="utf-8") as handle:
+            original = handle.read()
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(source)
+            build = _run([sys.executable, "build_template.py"], self.root, 120)
+            if build[0] != 0:
+                return "build", _last_line(build[1])
+            code, output = _run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
+                                 "no:cacheprovider", "-p", "no:randomly"] + tests,
+                                self.root, timeout)
+            if code is None:
+                return "timeout", "no result after {0:.0f} s".format(timeout)
+            return ("survived", "") if code == 0 else ("killed", _failed_test(output))
+        finally:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(original)
+
+
+def _run(command, cwd, timeout):
+    """(exit code or None on timeout, output); a hung run is killed with its process group."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, ""
+
+
+def _failed_test(output):
+    for line in output.splitlines():
+        if line.startswith("FAILED ") or line.startswith("ERROR "):
+            return line.split(" ", 1)[1].split(" - ")[0]
+    return _last_line(output)
+
+
+def _last_line(output):
+    lines = [line for line in output.splitlines() if line.strip()]
+    return lines[-1][:160] if lines else ""
+
+
+def score_module(module, args, workspaces):
+    """Run the chosen mutants of one module; return (results, baseline seconds)."""
+    path = os.path.join(ROOT, PACKAGE, module + ".py")
+    source = open(path, encoding="utf-8").read()
+    tests = args.tests or tests_for(module)
+    mutants = _sample(list_mutants(source), args.max_mutants, args.seed)
+    if args.survivors_of:
+        mutants = survivors_of(args.survivors_of, module, mutants, source)
+    print("{0}: {1} mutants, tests: {2}".format(module, len(mutants), " ".join(tests)), flush=True)
+    space = workspaces.get()
+    try:
+        started = time.monotonic()
+        status, detail = space.run(module, source, tests, timeout=600)
+        baseline = time.monotonic() - started
+    finally:
+        workspaces.put(space)
+    if status != "survived":
+        raise SystemExit("{0}: the tests fail on the unmutated tree ({1}); fix that first.".format(
+            module, detail))
+    timeout = args.timeout or max(30.0, baseline * 3)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        jobs = [pool.submit(_one, module, source, m, tests, timeout, workspaces) for m in mutants]
+        results = []
+        for job in jobs:
+            results.append(job.result())
+            _progress(results[-1], len(results), len(mutants))
+    return results, baseline
+
+
+def _one(module, source, mutant, tests, timeout, workspaces):
+    text = mutated_source(source, mutant.index)
+    space = workspaces.get()
+    try:
+        started = time.monotonic()
+        status, detail = space.run(module, text, tests, timeout)
+        return Result(mutant, status, time.monotonic() - started, detail)
+    finally:
+        workspaces.put(space)
+
+
+def mutant_key(mutant, source_lines):
+    """Names a mutant by its code, not its number, so it is found again after other lines move."""
+    code = source_lines[mutant.line - 1].strip() if mutant.line else ""
+    return "|".join((code, mutant.kind, mutant.before, mutant.after))
+
+
+def survivors_of(path, module, mutants, source):
+    """The mutants that survived in an earlier --json run (a cheap re-check after new tests)."""
+    with open(path, encoding="utf-8") as handle:
+        earlier = json.load(handle).get(module, {}).get("results", [])
+    keys = {r["key"] for r in earlier if r["status"] == "survived"}
+    lines = source.splitlines()
+    return [m for m in mutants if mutant_key(m, lines) in keys]
+
+
+def _sample(mutants, limit, seed):
+    if not limit or limit >= len(mutants):
+        return mutants
+    return sorted(random.Random(seed).sample(mutants, limit), key=lambda m: m.index)
+
+
+def _progress(result, done, total):
+    m = result.mutant
+    print("  [{0}/{1}] {2:8} line {3:4} {4}: {5} -> {6} ({7:.1f} s){8}".format(
+        done, total, result.status, m.line, m.kind, m.before, m.after, result.seconds,
+        "  " + result.detail if result.status == "killed" else ""), flush=True)
+
+
+def summary(module, results, source_lines):
+    """The score line and the survivors, as Markdown a contributor can paste into docs."""
+    killed = sum(1 for r in results if r.status != "survived")
+    total = len(results)
+    lines = ["{0}: {1}/{2} killed ({3:.0f} %)".format(
+        module, killed, total, 100.0 * killed / total if total else 100.0)]
+    for r in results:
+        if r.status == "survived":
+            m = r.mutant
+            lines.append("  survived: {0}.py:{1} #{2} {3} {4} -> {5}    | {6}".format(
+                module, m.line, m.index, m.kind, m.before, m.after,
+                source_lines[m.line - 1].strip() if m.line else ""))
+    return lines
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", action="append", help="a module of lib/child_deploy "
+                        "(repeatable; default: the decision modules)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="mutants tested at once")
+    parser.add_argument("--max-mutants", type=int, default=0,
+                        help="test a random sample of this many mutants per module")
+    parser.add_argument("--seed", type=int, default=14, help="seed of the sample")
+    parser.add_argument("--tests", nargs="+", help="test files to run instead of TEST_MAP's")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="seconds before a mutant's test run counts as hung (default: 3x "
+                             "the unmutated run, at least 30)")
+    parser.add_argument("--survivors-of", metavar="JSON",
+                        help="test only the mutants that survived in this earlier --json run")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--json", help="also write every result to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    modules = [m[:-3] if m.endswith(".py") else m for m in (args.module or DEFAULT_MODULES)]
+    for module in modules:
+        if not os.path.exists(os.path.join(ROOT, PACKAGE, module + ".py")):
+            raise SystemExit("No module lib/child_deploy/{0}.py.".format(module))
+    if args.list:
+        for module in modules:
+            source = open(os.path.join(ROOT, PACKAGE, module + ".py"), encoding="utf-8").read()
+            for m in list_mutants(source):
+                print("{0}.py:{1} #{2} {3}: {4} -> {5}".format(
+                    module, m.line, m.index, m.kind, m.before, m.after))
+        return 0
+    os.nice(max(0, 19 - os.nice(0)))
+    return run_modules(modules, args)
+
+
+def run_modules(modules, args):
+    report, saved = [], {}
+    with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
+        workspaces = queue.Queue()
+        for number in range(max(1, args.jobs)):
+            workspaces.put(Workspace(os.path.join(scratch, str(number))))
+        for module in modules:
+            results, baseline = score_module(module, args, workspaces)
+            source = open(os.path.join(ROOT, PACKAGE, module + ".py"), encoding="utf-8").read()
+            report.extend(summary(module, results, source.splitlines()))
+            saved[module] = {"baseline_seconds": round(baseline, 1), "results": [
+                dict(r.mutant._asdict(), status=r.status, detail=r.detail,
+                     key=mutant_key(r.mutant, source.splitlines())) for r in results]}
+            if args.json:                # after each module, so a long run keeps what it has
+                with open(args.json, "w", encoding="utf-8") as handle:
+                    json.dump(saved, handle, indent=1)
+    print("\n".join(["", "Mutation scores (logic mutants killed)"] + report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
