@@ -251,11 +251,14 @@ def _last_line(output):
     return lines[-1][:160] if lines else ""
 
 
-def score_module(module, args, workspaces):
-    """Run the chosen mutants of one module; return (results, baseline seconds)."""
-    path = os.path.join(ROOT, PACKAGE, module + ".py")
-    source = open(path, encoding="utf-8").read()
-    tests = args.tests or tests_for(module)
+def score_module(module, args, workspaces, copy_root):
+    """Run the chosen mutants of one module; return (results, baseline seconds, source mutated).
+
+    The source and the tests are the ones copied when the run started, not the tree's of now.
+    """
+    with open(os.path.join(copy_root, PACKAGE, module + ".py"), encoding="utf-8") as handle:
+        source = handle.read()
+    tests = args.tests or tests_for(module, copy_root)
     mutants = _sample(list_mutants(source), args.max_mutants, args.seed)
     if args.survivors_of:
         mutants = survivors_of(args.survivors_of, module, mutants, source)
@@ -277,7 +280,7 @@ def score_module(module, args, workspaces):
         for job in jobs:
             results.append(job.result())
             _progress(results[-1], len(results), len(mutants))
-    return results, baseline
+    return results, baseline, source
 
 
 def _one(module, source, mutant, tests, timeout, workspaces):
@@ -376,9 +379,9 @@ def run_modules(modules, args):
         workspaces = queue.Queue()
         for number in range(max(1, args.jobs)):
             workspaces.put(Workspace(os.path.join(scratch, str(number))))
+        copy_root = os.path.join(scratch, "0", "tree")
         for module in modules:
-            results, baseline = score_module(module, args, workspaces)
-            source = open(os.path.join(ROOT, PACKAGE, module + ".py"), encoding="utf-8").read()
+            results, baseline, source = score_module(module, args, workspaces, copy_root)
             report.extend(summary(module, results, source.splitlines()))
             saved[module] = {"baseline_seconds": round(baseline, 1), "results": [
                 dict(r.mutant._asdict(), status=r.status, detail=r.detail,
