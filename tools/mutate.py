@@ -179,21 +179,29 @@ def mutated_source(source, index):
 
 
 def tests_for(module, root=ROOT):
-    """TEST_MAP's files that exist, plus unit test files importing the module; unit tests first."""
-    mapped = TEST_MAP.get(module, FALLBACK_TESTS)
+    """TEST_MAP's files that exist, plus unit test files importing the module; unit tests first.
+
+    A module without a map entry gets the unit files that import it and every end-to-end test
+    (or every test, when no unit file imports it): slow, but nothing that sees it is left out.
+    """
+    found = _unit_files_importing(module, root)
+    if module not in TEST_MAP:
+        return found + ["tests/e2e"] if found else list(FALLBACK_TESTS)
+    chosen = [p for p in TEST_MAP[module] if os.path.exists(os.path.join(root, p))]
+    unit = [p for p in chosen if p.startswith("tests/unit/")]
+    return list(dict.fromkeys(unit + found)) + [p for p in chosen if p not in unit]
+
+
+def _unit_files_importing(module, root):
     unit_dir = os.path.join(root, "tests", "unit")
     needle = "child_deploy.{0} import".format(module)
     found = []
     for name in sorted(os.listdir(unit_dir)):
-        path = os.path.join(unit_dir, name)
         if name.startswith("test_") and name.endswith(".py"):
-            with open(path, encoding="utf-8") as handle:
+            with open(os.path.join(unit_dir, name), encoding="utf-8") as handle:
                 if needle in handle.read():
                     found.append("tests/unit/" + name)
-    chosen = [p for p in mapped if os.path.exists(os.path.join(root, p))]
-    merged = list(dict.fromkeys([p for p in chosen + found if "/unit" in p]
-                                + [p for p in chosen if "/unit" not in p]))
-    return merged
+    return found
 
 
 class Workspace:

@@ -131,3 +131,11 @@ def test_a_tenant_connected_to_no_source_environment_takes_anyones_deployments(s
     run = step("Billing", "Staging", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "5.0.3"
+
+
+def test_the_log_says_why_for_promote_and_for_redeploy(step, sim, suite):
+    promote = step("Web API", "Staging", **{"WhatIf.Value": "Yes"})
+    assert "2021.1.1.2 is the most recent successful deployment in Test that Staging can take." \
+        in promote.text()
+    redeploy = step("Web API", "Staging", **{"WhatIf.Value": "Yes", "DeploymentMode.Value": "Redeploy"})
+    assert "2021.1.1.1 is the last release that succeeded in Staging (Redeploy)." in redeploy.text()
