@@ -302,3 +302,78 @@ def test_the_note_names_project_release_environment_tenant_and_task():
     assert ("{approver} approved parent project Release Orchestration release 2021.1.1 in Prod "
             "Approval for tenant Acme (https://o/app#/tasks/ServerTasks-5)") in note
     assert "for tenant" not in approval_note(settings, "Prod Approval", "", "u")
+
+
+def test_a_401_on_taking_responsibility_is_explained_as_a_permission_problem():
+    with requests_mock.Mocker() as mock:
+        pending_list(mock, PENDING)
+        mock.put(API + "interruptions/Interruptions-1/responsible", status_code=401,
+                 json={"ErrorMessage": "Login required", "Errors": []})
+        host, auto = auto_approver()
+        auto(TASK)
+    assert "Octopus did not let the API key's user answer" in host.text("warning")
+    assert "was not approved" not in host.text("info")
+
+
+def test_a_refusal_without_an_error_message_quotes_the_errors_first_line():
+    with requests_mock.Mocker() as mock:
+        pending_list(mock, PENDING)
+        mock.put(API + "interruptions/Interruptions-1/responsible", json={"Id": "Users-1"})
+        mock.post(API + "interruptions/Interruptions-1/submit", status_code=409, text="")
+        host, auto = auto_approver()
+        auto(TASK)
+    [line] = [t for t in host.text("info").splitlines() if "was not approved by the step" in t]
+    assert line.startswith('"Approve Web API" was not approved by the step: ') and "409" in line
+
+
+PHASES = {"Phases": [{"Name": "Test", "OptionalDeploymentTargets": ["Environments-2"]},
+                     {"Name": "Approval", "OptionalDeploymentTargets": ["Environments-4"]},
+                     {"Name": "Production", "OptionalDeploymentTargets": ["Environments-5"]}]}
+
+
+def missing_approval(mock, approval_env, channel, project_lifecycle="Lifecycles-1", tenant_id=None,
+                     **parent):
+    """Run approval_task_id where no deployment to the approval environment exists."""
+    mock.get(API + "releases/Releases-9/deployments", json={"Items": [], "Links": {}})
+    mock.get(API + "channels/Channels-1", json=channel)
+    mock.get(API + "projects/Projects-1", json={"LifecycleId": project_lifecycle})
+    mock.get(API + "lifecycles/Lifecycles-1/preview", json=PHASES)
+    mock.get(API + "lifecycles/Lifecycles-2/preview", json={"Phases": list(reversed(PHASES["Phases"]))})
+    variables = dict(PARENT, **{"Octopus.Release.Channel.Id": "Channels-1",
+                                "Octopus.Project.Id": "Projects-1"})
+    variables.update(parent)
+    host = RecordingHost()
+    assert approval_task_id(client(), host, make_settings(**variables), approval_env, tenant_id) is None
+    return host
+
+
+def test_a_missing_approval_from_an_earlier_phase_warns():
+    with requests_mock.Mocker() as mock:
+        host = missing_approval(mock, APPROVAL_ENV, {"LifecycleId": "Lifecycles-1"})
+    assert "No successful deployment of the parent release to Prod Approval" in host.text("warning")
+
+
+def test_a_channel_without_a_lifecycle_uses_the_projects():
+    with requests_mock.Mocker() as mock:
+        host = missing_approval(mock, APPROVAL_ENV, {"ProjectId": "Projects-1"},
+                                project_lifecycle="Lifecycles-2")
+    assert host.text("warning") == "" and "Prod Approval" in host.text("info")   # reversed: later
+
+
+@pytest.mark.parametrize("approval_env, tenant_id, parent", [
+    ({"Id": "Environments-9", "Name": "Elsewhere"}, None, {}),                   # in no phase
+    ({"Id": "Environments-5", "Name": "Production"}, "Tenants-3", {}),          # the same phase
+    (APPROVAL_ENV, None, {"Octopus.Environment.Id": "Environments-2"}),         # comes later
+])
+def test_a_missing_approval_that_need_not_exist_yet_is_only_information(approval_env, tenant_id, parent):
+    with requests_mock.Mocker() as mock:
+        host = missing_approval(mock, approval_env, {"LifecycleId": "Lifecycles-1"}, tenant_id=tenant_id,
+                                **parent)
+    assert host.text("warning") == "" and "No successful deployment" in host.text("info")
+
+
+def test_without_the_parents_channel_a_missing_approval_is_only_information():
+    with requests_mock.Mocker() as mock:
+        host = missing_approval(mock, APPROVAL_ENV, {}, **{"Octopus.Release.Channel.Id": ""})
+    assert host.text("warning") == "" and "No successful deployment" in host.text("info")
+    assert not [r for r in mock.request_history if "channels" in r.url]
