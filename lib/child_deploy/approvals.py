@@ -177,25 +177,29 @@ class AutoApprover:
     def __call__(self, task):
         if not task.get("HasPendingInterruptions"):
             return
-        try:
-            pending = self.client.get_all("interruptions", params={"regarding": task["Id"],
-                                                                   "pendingOnly": "true"})
-        except StepError as error:      # the child can still be answered by a person: keep waiting
-            if not self._read_failed:
-                self.host.warning("The child's pending interruptions could not be read ({0}); "
-                                  "trying again at the next poll.".format(error))
-            self._read_failed = True
-            return
-        for interruption in pending:
+        for interruption in self._pending(task):
             if interruption["Id"] in self._done:
                 continue
             if belongs_to_task(interruption, task["Id"]):
                 self._handle(interruption)
-            else:
-                self.host.verbose("Interruption {0} belongs to {1}, not to the child's task {2}; "
-                                  "it is left alone.".format(interruption["Id"],
-                                                             interruption.get("TaskId"), task["Id"]))
-                self._done.add(interruption["Id"])
+                continue
+            self.host.verbose("Interruption {0} belongs to {1}, not to the child's task {2}; it is "
+                              "left alone.".format(interruption["Id"], interruption.get("TaskId"),
+                                                   task["Id"]))
+            self._done.add(interruption["Id"])
+
+    def _pending(self, task):
+        """The task's pending interruptions; none this poll (said once) when they cannot be read,
+        since a person can still answer the child and the next poll tries again."""
+        try:
+            return self.client.get_all("interruptions", params={"regarding": task["Id"],
+                                                                "pendingOnly": "true"})
+        except StepError as error:
+            if not self._read_failed:
+                self.host.warning("The child's pending interruptions could not be read ({0}); "
+                                  "trying again at the next poll.".format(error))
+            self._read_failed = True
+            return []
 
     def _handle(self, interruption):
         verdict = decide_interruption(interruption, self.approvers)
