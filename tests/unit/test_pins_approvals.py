@@ -85,6 +85,11 @@ def test_approvers_are_the_submitters_of_proceeded_interventions_sorted_by_id():
     assert approvals_from(events, interruptions) == [("Users-9", "zoe")]
 
 
+def test_approvers_are_sorted_by_user_id_whatever_the_order_found():
+    interruptions = [proceeded("I-1", "Users-7"), proceeded("I-2", "Users-3")]
+    assert approvals_from([], interruptions) == [("Users-3", None), ("Users-7", None)]
+
+
 def test_a_proceeded_intervention_without_its_event_counts_its_responsible_user():
     interruptions = [proceeded("I-1", "Users-7"), proceeded("I-2", None), proceeded("I-3", "Users-2")]
     events = [submitted("Users-1", "amy", "I-3")]
@@ -336,7 +341,8 @@ def missing_approval(mock, approval_env, channel, project_lifecycle="Lifecycles-
     """Run approval_task_id where no deployment to the approval environment exists."""
     mock.get(API + "releases/Releases-9/deployments", json={"Items": [], "Links": {}})
     mock.get(API + "channels/Channels-1", json=channel)
-    mock.get(API + "projects/Projects-1", json={"LifecycleId": project_lifecycle})
+    mock.get(API + "projects/Projects-1", json={"LifecycleId": "Lifecycles-1"})
+    mock.get(API + "projects/Projects-7", json={"LifecycleId": project_lifecycle})
     mock.get(API + "lifecycles/Lifecycles-1/preview", json=PHASES)
     mock.get(API + "lifecycles/Lifecycles-2/preview", json={"Phases": list(reversed(PHASES["Phases"]))})
     variables = dict(PARENT, **{"Octopus.Release.Channel.Id": "Channels-1",
@@ -353,9 +359,10 @@ def test_a_missing_approval_from_an_earlier_phase_warns():
     assert "No successful deployment of the parent release to Prod Approval" in host.text("warning")
 
 
-def test_a_channel_without_a_lifecycle_uses_the_projects():
+def test_a_channel_without_a_lifecycle_uses_its_projects():
+    """The channel's own project (Projects-7 here) says which lifecycle, not the parent's id."""
     with requests_mock.Mocker() as mock:
-        host = missing_approval(mock, APPROVAL_ENV, {"ProjectId": "Projects-1"},
+        host = missing_approval(mock, APPROVAL_ENV, {"ProjectId": "Projects-7"},
                                 project_lifecycle="Lifecycles-2")
     assert host.text("warning") == "" and "Prod Approval" in host.text("info")   # reversed: later
 
@@ -377,3 +384,9 @@ def test_without_the_parents_channel_a_missing_approval_is_only_information():
         host = missing_approval(mock, APPROVAL_ENV, {}, **{"Octopus.Release.Channel.Id": ""})
     assert host.text("warning") == "" and "No successful deployment" in host.text("info")
     assert not [r for r in mock.request_history if "channels" in r.url]
+
+
+def test_a_channel_naming_no_project_uses_the_parents():
+    with requests_mock.Mocker() as mock:
+        host = missing_approval(mock, APPROVAL_ENV, {}, project_lifecycle="Lifecycles-2")
+    assert "Prod Approval" in host.text("warning")          # Lifecycles-1: approval comes first
