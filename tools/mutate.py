@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,8 @@ TEST_MAP = {
 DEFAULT_MODULES = ("selection", "choosing", "decisions", "targets", "release_notes", "approvals",
                    "settings", "scheduling")
 FALLBACK_TESTS = ["tests/unit", "tests/e2e"]
+
+_RUNNING, _LOCK, _STOP = set(), threading.Lock(), threading.Event()   # child test runs
 
 Mutant = namedtuple("Mutant", "index line kind before after")
 Result = namedtuple("Result", "mutant status seconds detail")   # status: killed | survived | ...
@@ -238,13 +241,36 @@ def _run(command, cwd, timeout):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
+    with _LOCK:
+        _RUNNING.add(process)
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        _kill(process)
         process.communicate()
         return None, ""
+    except BaseException:                   # interrupted while waiting: take the run down too
+        _kill(process)
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(process)
+
+
+def _kill(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_children():
+    """Ctrl-C or SIGTERM: start no more mutants and end the test runs of those in flight."""
+    _STOP.set()
+    with _LOCK:
+        for process in list(_RUNNING):
+            _kill(process)
 
 
 def _failed_test(output):
@@ -285,13 +311,19 @@ def score_module(module, args, workspaces, copy_root):
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         jobs = [pool.submit(_one, module, source, m, tests, timeout, workspaces) for m in mutants]
         results = []
-        for job in jobs:
-            results.append(job.result())
-            _progress(results[-1], len(results), len(mutants))
+        try:
+            for job in jobs:
+                results.append(job.result())
+                _progress(results[-1], len(results), len(mutants))
+        except KeyboardInterrupt:
+            stop_children()
+            raise
     return results, baseline, source
 
 
 def _one(module, source, mutant, tests, timeout, workspaces):
+    if _STOP.is_set():
+        return Result(mutant, "stopped", 0.0, "")
     text = mutated_source(source, mutant.index)
     space = workspaces.get()
     try:
@@ -378,7 +410,17 @@ def main(argv=None):
                     module, m.line, m.index, m.kind, m.before, m.after))
         return 0
     os.nice(max(0, 19 - os.nice(0)))
-    return run_modules(modules, args)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return run_modules(modules, args)
+    except KeyboardInterrupt:
+        stop_children()
+        print("\nInterrupted: the temporary copies are removed; the tree was never changed.")
+        return 130
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def run_modules(modules, args):
