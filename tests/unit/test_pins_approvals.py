@@ -390,3 +390,15 @@ def test_a_channel_naming_no_project_uses_the_parents():
     with requests_mock.Mocker() as mock:
         host = missing_approval(mock, APPROVAL_ENV, {}, project_lifecycle="Lifecycles-2")
     assert "Prod Approval" in host.text("warning")          # Lifecycles-1: approval comes first
+
+
+def test_a_single_failed_read_of_the_pending_list_is_said_at_once():
+    with requests_mock.Mocker() as mock:
+        mock.get(API + "interruptions", [
+            {"status_code": 403, "json": {"ErrorMessage": "You do not have permission.", "Errors": []}},
+            {"json": {"Items": [], "Links": {}}}])
+        host, auto = auto_approver()
+        auto(TASK)
+        assert host.text("warning").count("could not be read") == 1
+        auto(TASK)
+    assert host.text("warning").count("could not be read") == 1
