@@ -9,7 +9,6 @@ from e2e_steps import created_deployments
 from octopus_sim import Approval, InterruptionPlan, TaskScript, operations
 
 PRODUCTION = {"ManualIntervention.EnvironmentToUse": "Prod Approval"}
-SHORT = {"CancelDeployment.Seconds": "60"}
 
 
 def intervention_script(sim, suite, project="Web API", run_seconds=20):

@@ -27,7 +27,7 @@ def deployed(sim, suite, project, version, environments, hours_ago, tenant=None)
     return release
 
 
-def reporting_project(sim, suite, tenanted="Untenanted"):
+def reporting_project(sim, suite):
     """Reporting: Development, then optional QA and UAT, then Production (required)."""
     world = sim.world
     for name in ("QA", "UAT"):
@@ -36,7 +36,7 @@ def reporting_project(sim, suite, tenanted="Untenanted"):
         Phase("Development", optional=["Development"], is_optional=True),
         Phase("QA", optional=["QA"], is_optional=True), Phase("UAT", optional=["UAT"], is_optional=True),
         Phase("Production", optional=["Production"])])
-    suite.projects["Reporting"] = world.add_project("Reporting", lifecycle, tenanted=tenanted)
+    suite.projects["Reporting"] = world.add_project("Reporting", lifecycle)
     return suite.projects["Reporting"]
 
 

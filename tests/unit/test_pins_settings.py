@@ -3,12 +3,13 @@
 Each test fails when one decision of the parse is changed (see docs/mutation.md).
 """
 
+import dataclasses
 from datetime import datetime, timezone
 
 import pytest
 
 from child_deploy.errors import ConfigurationError
-from child_deploy.settings import is_unresolved, parse_settings, read_value
+from child_deploy.settings import Settings, is_unresolved, parse_settings, read_value
 from child_deploy.parameters import PARAMETERS
 from fakes import base_variables, make_settings
 
@@ -138,3 +139,17 @@ def test_a_schedule_is_read_only_with_a_clock():
     timed = make_settings(now=NOW, **{"ChildProject.Deployment.FutureTime": "2030-01-01 10:00 UTC"})
     assert timed.queue_time == datetime(2030, 1, 1, 10, 0, tzinfo=timezone.utc)
     assert timed.queue_reason.startswith("Scheduled for 2030-01-01 10:00:00 UTC")
+
+
+def test_settings_and_the_parent_context_are_frozen():
+    settings = make_settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.what_if = True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.parent.task_id = "ServerTasks-1"
+
+
+def test_the_trusted_certificate_stays_out_of_repr():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    settings = Settings(**dict(vars(make_settings()), trusted_certificate=pem))
+    assert "BEGIN CERTIFICATE" not in repr(settings) and settings.trusted_certificate == pem
