@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 
 import mutate  # noqa: E402
+import mutants  # noqa: E402
 
 SOURCE = '''"""Docstring with == and 1."""
 
@@ -23,7 +24,7 @@ def message(name):
 
 
 def test_logic_points_are_listed_and_messages_and_docstrings_left_alone():
-    points = [(m.line, m.kind, m.before, m.after) for m in mutate.list_mutants(SOURCE)]
+    points = [(m.line, m.kind, m.before, m.after) for m in mutants.list_mutants(SOURCE)]
     assert points == [
         (4, "number", "5", "6"),
         (6, "comparison", ">=", ">"),
@@ -40,23 +41,23 @@ def test_logic_points_are_listed_and_messages_and_docstrings_left_alone():
 
 
 def test_a_mutant_changes_exactly_its_own_point():
-    original = mutate.mutated_source(SOURCE, -1)
-    for mutant in mutate.list_mutants(SOURCE):
-        changed = mutate.mutated_source(SOURCE, mutant.index)
+    original = mutants.mutated_source(SOURCE, -1)
+    for mutant in mutants.list_mutants(SOURCE):
+        changed = mutants.mutated_source(SOURCE, mutant.index)
         assert changed != original, mutant
         differing = [a for a, b in zip(original.splitlines(), changed.splitlines()) if a != b]
         assert len(differing) == 1, mutant
-    assert "value < limit" not in original and "value > limit" in mutate.mutated_source(SOURCE, 1)
+    assert "value < limit" not in original and "value > limit" in mutants.mutated_source(SOURCE, 1)
 
 
 def test_survivors_are_found_again_by_their_code_after_lines_move(tmp_path):
-    mutants = mutate.list_mutants(SOURCE)
-    key = mutate.mutant_key(mutants[2], SOURCE.splitlines())
+    points = mutants.list_mutants(SOURCE)
+    key = mutants.mutant_key(points[2], SOURCE.splitlines())
     earlier = tmp_path / "earlier.json"
     earlier.write_text('{"m": {"results": [{"status": "survived", "key": %r}]}}'.replace(
         "%r", '"' + key.replace('"', '\\"') + '"'))
     moved = "\n\n" + SOURCE
-    again = mutate.survivors_of(str(earlier), "m", mutate.list_mutants(moved), moved)
+    again = mutants.survivors_of(str(earlier), "m", mutants.list_mutants(moved), moved)
     assert [(m.line, m.before, m.after) for m in again] == [(8, "!=", "==")]
 
 

@@ -22,7 +22,6 @@ Standard library only.
 """
 
 import argparse
-import ast
 import json
 import os
 import queue
@@ -36,6 +35,9 @@ import threading
 import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mutants import list_mutants, mutant_key, mutated_source, survivors_of  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join("lib", "child_deploy")
@@ -71,114 +73,7 @@ FALLBACK_TESTS = ["tests/unit", "tests/e2e"]
 
 _RUNNING, _LOCK, _STOP = set(), threading.Lock(), threading.Event()   # child test runs
 
-Mutant = namedtuple("Mutant", "index line kind before after")
 Result = namedtuple("Result", "mutant status seconds detail")   # status: killed | survived | ...
-
-COMPARE_SWAPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
-                 ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
-                 ast.Is: ast.IsNot, ast.IsNot: ast.Is}
-BINARY_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-                ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
-SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-           ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not", ast.Add: "+",
-           ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-           ast.Pow: "**", ast.And: "and", ast.Or: "or"}
-
-
-class Mutator(ast.NodeTransformer):
-    """Walks a module in a fixed order, numbering every mutation point; applies number `target`.
-
-    With target None it only collects the points, so the same walk both lists and applies.
-    """
-
-    def __init__(self, target=None):
-        self.target, self.points, self._next = target, [], 0
-
-    def _point(self, node, kind, before, after):
-        """Record one mutation point; True when it is the one to apply."""
-        index = self._next
-        self._next += 1
-        self.points.append(Mutant(index, getattr(node, "lineno", 0), kind, before, after))
-        return index == self.target
-
-    def visit_Expr(self, node):
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            return node                                  # a docstring
-        return self.generic_visit(node)
-
-    def visit_JoinedStr(self, node):
-        return node                                      # f-string text is message, not logic
-
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        for position, op in enumerate(node.ops):
-            swap = COMPARE_SWAPS[type(op)]
-            if self._point(node, "comparison", SYMBOLS[type(op)], SYMBOLS[swap]):
-                node.ops[position] = swap()
-        for operand in [node.left] + node.comparators:
-            self._compared_strings(operand)
-        return node
-
-    def _compared_strings(self, operand):
-        items = operand.elts if isinstance(operand, (ast.Tuple, ast.List, ast.Set)) else [operand]
-        for item in items:
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                changed = item.value + "_" if item.value else "_"
-                if self._point(item, "compared string", repr(item.value), repr(changed)):
-                    item.value = changed
-
-    def visit_BoolOp(self, node):
-        self.generic_visit(node)
-        swap = ast.Or if isinstance(node.op, ast.And) else ast.And
-        if self._point(node, "boolean", SYMBOLS[type(node.op)], SYMBOLS[swap]):
-            node.op = swap()
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.op, ast.Not) and self._point(node, "boolean", "not x", "x"):
-            return node.operand
-        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and \
-                self._point(node, "number", "-n", "n"):
-            return node.operand
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if _is_text(node.left) or _is_text(node.right) or type(node.op) not in BINARY_SWAPS:
-            return node                                  # building a message, not computing
-        swap = BINARY_SWAPS[type(node.op)]
-        if self._point(node, "arithmetic", SYMBOLS[type(node.op)], SYMBOLS[swap]):
-            node.op = swap()
-        return node
-
-    def visit_Constant(self, node):
-        value = node.value
-        if isinstance(value, bool):
-            if self._point(node, "boolean", repr(value), repr(not value)):
-                node.value = not value
-        elif isinstance(value, (int, float)):
-            changed = {0: 1, 1: 0}.get(value, value + 1)
-            if self._point(node, "number", repr(value), repr(changed)):
-                node.value = changed
-        return node
-
-
-def _is_text(node):
-    return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or \
-        isinstance(node, ast.JoinedStr)
-
-
-def list_mutants(source):
-    mutator = Mutator()
-    mutator.visit(ast.parse(source))
-    return mutator.points
-
-
-def mutated_source(source, index):
-    """The module's source with mutant `index` applied (comments are lost; behaviour is not)."""
-    tree = Mutator(index).visit(ast.parse(source))
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 def tests_for(module, root=ROOT):
@@ -332,21 +227,6 @@ def _one(module, source, mutant, tests, timeout, workspaces):
         return Result(mutant, status, time.monotonic() - started, detail)
     finally:
         workspaces.put(space)
-
-
-def mutant_key(mutant, source_lines):
-    """Names a mutant by its code, not its number, so it is found again after other lines move."""
-    code = source_lines[mutant.line - 1].strip() if mutant.line else ""
-    return "|".join((code, mutant.kind, mutant.before, mutant.after))
-
-
-def survivors_of(path, module, mutants, source):
-    """The mutants that survived in an earlier --json run (a cheap re-check after new tests)."""
-    with open(path, encoding="utf-8") as handle:
-        earlier = json.load(handle).get(module, {}).get("results", [])
-    keys = {r["key"] for r in earlier if r["status"] == "survived"}
-    lines = source.splitlines()
-    return [m for m in mutants if mutant_key(m, lines) in keys]
 
 
 def _sample(mutants, limit, seed):
