@@ -153,3 +153,12 @@ def test_the_trusted_certificate_stays_out_of_repr():
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
     settings = Settings(**dict(vars(make_settings()), trusted_certificate=pem))
     assert "BEGIN CERTIFICATE" not in repr(settings) and settings.trusted_certificate == pem
+
+
+def test_the_unresolved_hint_goes_to_that_parameters_own_problem():
+    variables = base_variables(**{"ChildProject.Api.Key": "",
+                                  "ChildProject.Project.Name": REF + "ChildName}"})
+    with pytest.raises(ConfigurationError) as raised:
+        parse_settings(lambda name: variables.get(name, ""), now=NOW)
+    key_problem, name_problem = raised.value.problems
+    assert "could not resolve" not in key_problem and "could not resolve" in name_problem
