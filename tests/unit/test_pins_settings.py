@@ -162,3 +162,19 @@ def test_the_unresolved_hint_goes_to_that_parameters_own_problem():
         parse_settings(lambda name: variables.get(name, ""), now=NOW)
     key_problem, name_problem = raised.value.problems
     assert "could not resolve" not in key_problem and "could not resolve" in name_problem
+
+
+def test_a_value_of_81_characters_is_shortened_in_the_message():
+    [problem] = problems_for(**{"ChildProject.WhatIf.Value": "z" * 81})
+    assert '"' + "z" * 77 + '..."' in problem
+
+
+def test_a_readable_ca_certificate_is_accepted_as_given():
+    import certifi
+    with open(certifi.where(), encoding="ascii") as handle:
+        bundle = handle.read()
+    end = "-----END CERTIFICATE-----"
+    start = bundle.index("-----BEGIN CERTIFICATE-----")
+    pem = bundle[start:bundle.index(end, start) + len(end)]
+    settings = make_settings(**{"ChildProject.Tls.TrustedCertificate": "\n" + pem + "\n"})
+    assert settings.trusted_certificate == pem
