@@ -51,14 +51,19 @@ def test_a_mutant_changes_exactly_its_own_point():
 
 
 def test_survivors_are_found_again_by_their_code_after_lines_move(tmp_path):
-    points = mutants.list_mutants(SOURCE)
-    key = mutants.mutant_key(points[2], SOURCE.splitlines())
+    key = mutants.mutant_keys(SOURCE)[2]
     earlier = tmp_path / "earlier.json"
     earlier.write_text('{"m": {"results": [{"status": "survived", "key": %r}]}}'.replace(
         "%r", '"' + key.replace('"', '\\"') + '"'))
     moved = "\n\n" + SOURCE
     again = mutants.survivors_of(str(earlier), "m", mutants.list_mutants(moved), moved)
     assert [(m.line, m.before, m.after) for m in again] == [(8, "!=", "==")]
+
+
+def test_alike_mutants_of_alike_lines_have_their_own_keys():
+    keys = mutants.mutant_keys("if x == 1:\n    pass\nif x == 1:\n    pass\n")
+    assert len(set(keys.values())) == len(keys) == 4
+    assert keys[0].endswith("|#1") and keys[2].endswith("|#2")
 
 
 def test_every_module_gets_tests_unit_first():

@@ -116,16 +116,22 @@ def mutated_source(source, index):
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
-def mutant_key(mutant, source_lines):
-    """Names a mutant by its code, not its number, so it is found again after other lines move."""
-    code = source_lines[mutant.line - 1].strip() if mutant.line else ""
-    return "|".join((code, mutant.kind, mutant.before, mutant.after))
+def mutant_keys(source):
+    """Mutant index -> a name made of its code, not its number, so it is found again after other
+    lines move; two alike mutants of the same code (a second `frozen=True`) get #1, #2, ..."""
+    lines, seen, keys = source.splitlines(), {}, {}
+    for mutant in list_mutants(source):
+        code = lines[mutant.line - 1].strip() if mutant.line else ""
+        base = "|".join((code, mutant.kind, mutant.before, mutant.after))
+        seen[base] = seen.get(base, 0) + 1
+        keys[mutant.index] = "{0}|#{1}".format(base, seen[base])
+    return keys
 
 
 def survivors_of(path, module, mutants, source):
     """The mutants that survived in an earlier --json run (a cheap re-check after new tests)."""
     with open(path, encoding="utf-8") as handle:
         earlier = json.load(handle).get(module, {}).get("results", [])
-    keys = {r["key"] for r in earlier if r["status"] == "survived"}
-    lines = source.splitlines()
-    return [m for m in mutants if mutant_key(m, lines) in keys]
+    survived = {r["key"] for r in earlier if r["status"] == "survived"}
+    keys = mutant_keys(source)
+    return [m for m in mutants if keys[m.index] in survived]

@@ -37,7 +37,7 @@ from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mutants import list_mutants, mutant_key, mutated_source, survivors_of  # noqa: E402
+from mutants import list_mutants, mutant_keys, mutated_source, survivors_of  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join("lib", "child_deploy")
@@ -313,9 +313,10 @@ def run_modules(modules, args):
         for module in modules:
             results, baseline, source = score_module(module, args, workspaces, copy_root)
             report.extend(summary(module, results, source.splitlines()))
+            keys = mutant_keys(source)
             saved[module] = {"baseline_seconds": round(baseline, 1), "results": [
                 dict(r.mutant._asdict(), status=r.status, detail=r.detail,
-                     key=mutant_key(r.mutant, source.splitlines())) for r in results]}
+                     key=keys[r.mutant.index]) for r in results]}
             if args.json:                # after each module, so a long run keeps what it has
                 with open(args.json, "w", encoding="utf-8") as handle:
                     json.dump(saved, handle, indent=1)
