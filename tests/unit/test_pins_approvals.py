@@ -402,3 +402,17 @@ def test_a_single_failed_read_of_the_pending_list_is_said_at_once():
         assert host.text("warning").count("could not be read") == 1
         auto(TASK)
     assert host.text("warning").count("could not be read") == 1
+
+
+def test_a_5xx_on_taking_responsibility_is_looked_at_again():
+    with requests_mock.Mocker() as mock:
+        pending_list(mock, PENDING)
+        mock.put(API + "interruptions/Interruptions-1/responsible", [
+            {"status_code": 502, "json": {"ErrorMessage": "Bad gateway", "Errors": []}},
+            {"json": {"Id": "Users-1"}}])
+        mock.post(API + "interruptions/Interruptions-1/submit", json={})
+        host, auto = auto_approver()
+        auto(TASK)
+        auto(TASK)
+    assert [r.method for r in mock.request_history] == ["GET", "PUT", "GET", "PUT", "POST"]
+    assert "was not approved" not in host.text() and "on behalf of bob" in host.text("highlight")
