@@ -63,7 +63,7 @@ TEST_MAP = {
     "approvals": ["tests/unit/test_auto_approver.py", "tests/unit/test_pins_approvals.py",
                   "tests/e2e/test_pins_approval.py", "tests/e2e/test_auto_approval.py"],
     "settings": ["tests/unit/test_settings.py", "tests/unit/test_pins_settings.py",
-                 "tests/e2e/test_pins_settings.py", "tests/e2e/test_bad_input.py"],
+                 "tests/e2e/test_pins_parameter_limits.py", "tests/e2e/test_bad_input.py"],
     "scheduling": ["tests/unit/test_scheduling.py", "tests/unit/test_settings.py",
                    "tests/e2e/test_bad_input.py", "tests/e2e/test_deploy_and_wait.py"],
 }
