@@ -27,6 +27,13 @@ def is_manual_intervention(interruption):
     return interruption.get("Type") == "ManualIntervention" or "Result" in names
 
 
+def belongs_to_task(interruption, task_id):
+    """Whether an interruption stops the child's own task. The list is asked for with
+    `regarding=<task>`, but a parent approval must never open another deployment's intervention,
+    so the answer is checked rather than trusted (an interruption without TaskId is the child's)."""
+    return (interruption.get("TaskId") or task_id).lower() == task_id.lower()
+
+
 def decide_interruption(interruption, approvers):
     """What to do with one pending interruption of the child (pure)."""
     if not interruption.get("IsPending"):
@@ -171,18 +178,29 @@ class AutoApprover:
     def __call__(self, task):
         if not task.get("HasPendingInterruptions"):
             return
+        for interruption in self._pending(task):
+            if interruption["Id"] in self._done:
+                continue
+            if belongs_to_task(interruption, task["Id"]):
+                self._handle(interruption)
+                continue
+            self.host.verbose("Interruption {0} belongs to {1}, not to the child's task {2}; it is "
+                              "left alone.".format(interruption["Id"], interruption.get("TaskId"),
+                                                   task["Id"]))
+            self._done.add(interruption["Id"])
+
+    def _pending(self, task):
+        """The task's pending interruptions; none this poll (said once) when they cannot be read,
+        since a person can still answer the child and the next poll tries again."""
         try:
-            pending = self.client.get_all("interruptions", params={"regarding": task["Id"],
-                                                                   "pendingOnly": "true"})
-        except StepError as error:      # the child can still be answered by a person: keep waiting
+            return self.client.get_all("interruptions", params={"regarding": task["Id"],
+                                                                "pendingOnly": "true"})
+        except StepError as error:
             if not self._read_failed:
                 self.host.warning("The child's pending interruptions could not be read ({0}); "
                                   "trying again at the next poll.".format(error))
             self._read_failed = True
-            return
-        for interruption in pending:
-            if interruption["Id"] not in self._done:
-                self._handle(interruption)
+            return []
 
     def _handle(self, interruption):
         verdict = decide_interruption(interruption, self.approvers)

@@ -324,7 +324,7 @@ def find_approval_source(client, host, settings, target):
 
 def make_auto_approver(client, host, settings, source):
     """An AutoApprover loaded with the parent's approvers (or one with none, said once)."""
-    approvers = load_approvers(source.client, host.verbose, client.space_id,
+    approvers = load_approvers(source.client, host.info, client.space_id,
                                source.task_id) if source.task_id else []
     host.info("Approvers carried over from the parent: {0}.".format(
         ", ".join(a.username for a in approvers) or "none"))

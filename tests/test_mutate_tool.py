@@ -1,0 +1,75 @@
+"""The mutation tool's own logic (cheap: no mutant is built or tested here; CI never runs it)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+
+import mutate  # noqa: E402
+import mutants  # noqa: E402
+
+SOURCE = '''"""Docstring with == and 1."""
+
+
+def decide(value, limit=5):
+    """Docstring too."""
+    if value >= limit and value != "off":
+        return True
+    return not value or -1 + value
+
+
+def message(name):
+    return "Hello " + name + f"{name!r}"
+'''
+
+
+def test_logic_points_are_listed_and_messages_and_docstrings_left_alone():
+    points = [(m.line, m.kind, m.before, m.after) for m in mutants.list_mutants(SOURCE)]
+    assert points == [
+        (4, "number", "5", "6"),
+        (6, "comparison", ">=", ">"),
+        (6, "comparison", "!=", "=="),
+        (6, "compared string", "'off'", "'off_'"),
+        (6, "boolean", "and", "or"),
+        (7, "boolean", "True", "False"),
+        (8, "boolean", "not x", "x"),
+        (8, "number", "1", "0"),
+        (8, "number", "-n", "n"),
+        (8, "arithmetic", "+", "-"),
+        (8, "boolean", "or", "and"),
+    ]
+
+
+def test_a_mutant_changes_exactly_its_own_point():
+    original = mutants.mutated_source(SOURCE, -1)
+    for mutant in mutants.list_mutants(SOURCE):
+        changed = mutants.mutated_source(SOURCE, mutant.index)
+        assert changed != original, mutant
+        differing = [a for a, b in zip(original.splitlines(), changed.splitlines()) if a != b]
+        assert len(differing) == 1, mutant
+    assert "value < limit" not in original and "value > limit" in mutants.mutated_source(SOURCE, 1)
+
+
+def test_survivors_are_found_again_by_their_code_after_lines_move(tmp_path):
+    key = mutants.mutant_keys(SOURCE)[2]
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text('{"m": {"results": [{"status": "survived", "key": %r}]}}'.replace(
+        "%r", '"' + key.replace('"', '\\"') + '"'))
+    moved = "\n\n" + SOURCE
+    again = mutants.survivors_of(str(earlier), "m", mutants.list_mutants(moved), moved)
+    assert [(m.line, m.before, m.after) for m in again] == [(8, "!=", "==")]
+
+
+def test_alike_mutants_of_alike_lines_have_their_own_keys():
+    keys = mutants.mutant_keys("if x == 1:\n    pass\nif x == 1:\n    pass\n")
+    assert len(set(keys.values())) == len(keys) == 4
+    assert keys[0].endswith("|#1") and keys[2].endswith("|#2")
+
+
+def test_every_module_gets_tests_unit_first():
+    for module in mutate.DEFAULT_MODULES:
+        tests = mutate.tests_for(module)
+        kinds = [path.split("/")[1] for path in tests]
+        assert kinds == sorted(kinds, key=lambda kind: kind != "unit"), module
+        assert any(kind == "e2e" for kind in kinds), module
+    assert mutate.tests_for("entry") == ["tests/unit", "tests/e2e"]
