@@ -24,6 +24,9 @@ BERLIN = tz.gettz("Europe/Berlin")                                # UTC+1 in Nov
     ("2026-11-23 19:00 America/New_York", "2026-11-24 00:00"),
     ("2026-11-23 19:00 UTC", "2026-11-23 19:00"),
     ("2026-11-23 19:00 utc", "2026-11-23 19:00"),
+    ("2026-11-23 19:00 GMT", "2026-11-23 19:00"),
+    ("2026-11-23 19:00 Z", "2026-11-23 19:00"),                  # Z as a trailing zone name
+    ("2026-11-23", "2026-11-22 23:00"),                          # a date alone: local midnight
 ])
 def test_accepted_forms(text, expected_utc):
     instant, reason = parse_schedule(text, NOW, local_zone=BERLIN)
@@ -34,6 +37,7 @@ def test_accepted_forms(text, expected_utc):
 
 @pytest.mark.parametrize("text, says", [
     ("08:00", "in the past"),                                     # 07:00 UTC today: gone
+    ("10:00", "in the past"),                                     # exactly now is not the future
     ("2026-11-19 23:00:00", "in the past"),
     ("tomorrow-ish", "could not be read"),
     ("2026-13-45 25:99", "could not be read"),
@@ -70,6 +74,7 @@ LONDON = tz.gettz("Europe/London")        # 2027: clocks skip 01:00-02:00 on 28 
     ("2027-07-01T19:00:00+00:00 Europe/London", BERLIN, "which is +01:00 then"),
     ("03/04/2027 19:00", BERLIN, "day first or month first"),
     ("12/11/2027", BERLIN, "day first or month first"),
+    ("11/12/2027", BERLIN, "has the date 11/12/2027, which"),          # 12 in either place
     ("3.4.27 19:00", BERLIN, "day first or month first"),
     ("03-04-2027 7 PM", BERLIN, "day first or month first"),
 ])
@@ -100,6 +105,8 @@ def test_refusals_say_what_would_be_accepted(text, suggestions):
     ("2026-11-23T19:00:00+00:00 Europe/London", BERLIN, datetime(2026, 11, 23, 19, 0)),   # agrees
     ("2027-03-28 03:30 Europe/London", BERLIN, datetime(2027, 3, 28, 2, 30)),   # just after the gap
     ("04/04/2027 19:00", LONDON, datetime(2027, 4, 4, 18, 0)),             # day == month: one reading
+    ("13/04/2027 19:00", LONDON, datetime(2027, 4, 13, 18, 0)),            # 13 is no month: day first
+    ("04/13/2027 19:00", LONDON, datetime(2027, 4, 13, 18, 0)),            # ... whichever place it is in
     ("06/25/2027 19:00:00", LONDON, datetime(2027, 6, 25, 18, 0)),         # 25 is no month: v29's month first
     ("2027/03/04 19:00", LONDON, datetime(2027, 3, 4, 19, 0)),             # year first is never day first
     ("7 PM", BERLIN, datetime(2026, 11, 20, 18, 0)),                       # 19:00:00.000 Berlin exactly
