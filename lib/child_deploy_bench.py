@@ -221,12 +221,13 @@ def main(argv=None):
             CHILD, *sys.version_info[:2]))
         print(summary_table(results, args.latency_ms) + "\n")
         print(route_table(results))
-    from child_deploy_bench_train import measure_train, train_table
+    from child_deploy_bench_train import measure_train, plan_route_table, train_table
     trains = [r for n in sizes_of(args.children) for r in measure_train(n, args.latency_ms)]
     if trains:
         print("\nRelease train to Production, generated projects, python {0}.{1}\n".format(
             *sys.version_info[:2]))
-        print(train_table(trains, args.latency_ms))
+        print(train_table(trains, args.latency_ms) + "\n")
+        print(plan_route_table(trains))
     return 0 if all(r.exit_code == 0 for r in results + trains) else 1
 
 

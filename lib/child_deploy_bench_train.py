@@ -29,7 +29,7 @@ from octopus_sim.history import generate_suite
 
 DESTINATION = "Production"
 WAVE_WIDTH = 10
-TrainResult = namedtuple("TrainResult", "children phase exit_code outcome requests wall_seconds "
+TrainResult = namedtuple("TrainResult", "children phase exit_code outcome counts wall_seconds "
                                         "simulated_seconds peak_bytes")
 
 
@@ -77,7 +77,7 @@ def serve(connection, children, latency_ms):
             sim.reset_requests()
             connection.send(variables)
             connection.recv()              # the step has finished
-            connection.send(sum(sim.request_counts().values()))
+            connection.send(dict(sim.request_counts()))
 
 
 def run_phase(variables, children, phase):
@@ -95,7 +95,7 @@ def run_phase(variables, children, phase):
     if exit_code:
         sys.stderr.write(host.stream.getvalue() + (host.failure or "") + "\n")
     outcome = host.outputs.get("TrainOutcome") or host.outputs.get("ChildOutcome", "")
-    return TrainResult(children, phase, exit_code, outcome, 0, wall,
+    return TrainResult(children, phase, exit_code, outcome, {}, wall,
                        clock.monotonic() - simulated_start, peak)
 
 
@@ -113,12 +113,29 @@ def measure_train(children, latency_ms=20):
                     SETUP_TIMEOUT_SECONDS))
             result = run_phase(ours.recv(), children, phase)
             ours.send("done")
-            results.append(result._replace(requests=ours.recv()))
+            results.append(result._replace(counts=ours.recv()))
         return results
     finally:
         process.join(timeout=30)
         if process.is_alive():
             process.terminate()
+
+
+def requests(result):
+    return sum(result.counts.values())
+
+
+def plan_route_table(results):
+    """Planning requests per route, one column per train size: where each request goes."""
+    plans = [r for r in results if r.phase == "plan"]
+    routes = sorted(set(route for r in plans for route in r.counts))
+    lines = ["| route (What If) | " + " | ".join("N = {0}".format(r.children) for r in plans) + " |",
+             "|---|" + "---:|" * len(plans)]
+    for route in routes:
+        lines.append("| `{0}` | ".format(route) + " | ".join(
+            str(r.counts.get(route, 0)) for r in plans) + " |")
+    lines.append("| **total** | " + " | ".join(str(requests(r)) for r in plans) + " |")
+    return "\n".join(lines)
 
 
 def train_table(results, latency_ms):
@@ -128,10 +145,10 @@ def train_table(results, latency_ms):
              "|---:|---|---|---:|---:|---:|---:|---:|"]
     for r in results:
         budget = "{0} ({1})".format(planning_budget(r.children), "met" if
-                                    r.requests <= planning_budget(r.children) else "MISSED") \
+                                    requests(r) <= planning_budget(r.children) else "MISSED") \
             if r.phase == "plan" else ""
         lines.append("| {0} | {1} | {2} | {3} | {4} | {5:.2f} s | {6:.1f} s | {7:.2f} MiB |".format(
-            r.children, "What If (plan)" if r.phase == "plan" else "deploy", r.outcome, r.requests,
+            r.children, "What If (plan)" if r.phase == "plan" else "deploy", r.outcome, requests(r),
             budget, r.wall_seconds, r.simulated_seconds, r.peak_bytes / 1048576.0))
     lines.append("")
     lines.append("Latency injected: {0} ms per API request; {1} names per wave.".format(

@@ -89,12 +89,12 @@ def test_repeated_flags_and_a_group_line_plan_the_same_train(sample_sim):
 
 
 def test_benchmark_train_plans_within_budget_then_deploys_every_child():
-    from child_deploy_bench_train import measure_train, planning_budget, train_table
+    from child_deploy_bench_train import measure_train, planning_budget, requests, train_table
     single = measure_train(1, latency_ms=0)
     plan, deploy = measure_train(12, latency_ms=0)
     assert [r.outcome for r in single] == ["WhatIf", "Deployed"]
-    assert single[0].requests <= 10
+    assert requests(single[0]) <= 10
     assert (plan.outcome, deploy.outcome) == ("WhatIf", "Deployed")
-    assert plan.requests <= planning_budget(12) == 46
+    assert requests(plan) <= planning_budget(12) == 46
     table = train_table(single + [plan, deploy], 0)
-    assert "| 12 | What If (plan) | WhatIf | {0} | 46 (met) |".format(plan.requests) in table
+    assert "| 12 | What If (plan) | WhatIf | {0} | 46 (met) |".format(requests(plan)) in table
