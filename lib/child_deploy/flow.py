@@ -11,13 +11,14 @@ from collections import namedtuple
 
 from .choosing import ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
-from .delivery import approval_parties, deliver
+from .delivery import apply_delivery, approval_parties, decide_delivery
 from .errors import NoReleaseError
 from .lookups import (all_environments, find_project, find_tenant, lifecycle_preview, pick_by_name,
                       resolve_channel, resolve_space)
-from .outcome import Finished, nothing_to_deploy, publish
+from .outcome import Finished, Outcome, nothing_to_deploy, publish
 from .selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from .targets import requested_machines
+from .train import run_train
 
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
                               "names environments machines approval")
@@ -27,18 +28,33 @@ def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
+    if settings.is_train:
+        return run_train(settings, client, host, clock, plan_child)
+    decided = plan_child(settings, client, host)
+    if isinstance(decided, Outcome):
+        return decided
+    return apply_delivery(client, host, clock, settings, decided)
+
+
+def plan_child(settings, client, host):
+    """Decide one child without changing anything: a Delivery to apply, or the published
+    Outcome when there is nothing to deploy. The train plans each of its children with it."""
     try:
         target, tenancy = resolve_names(client, host, settings)
         target = plan_target(client, host, settings, target, tenancy)
         current, release = find_release(client, host, settings, target)
-        return deliver(client, host, clock, settings, target, release, current)
+        return decide_delivery(client, host, settings, target, release, current)
     except Finished as finished:
         return finished.outcome
 
 
 def summary(settings):
-    return ("Deploying child project {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
-        settings.project_name, settings.destination_environment, settings.deployment_mode,
+    what = "child project " + settings.project_name
+    if settings.is_train:
+        what = "the release train " + " / ".join(
+            ", ".join(w.names) or "group: " + w.group for w in settings.waves)
+    return ("Deploying {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
+        what, settings.destination_environment, settings.deployment_mode,
         settings.release_pattern or "(newest that qualifies)",
         settings.channel_name or "(default)",
         ", tenant " + settings.tenant_name if settings.tenant_name else ""))

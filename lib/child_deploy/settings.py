@@ -5,6 +5,7 @@ problem is collected, and a single ConfigurationError names each parameter by it
 the value received and says what is accepted. Nothing talks to Octopus before this succeeds.
 """
 
+import json
 import re
 import ssl
 from collections import namedtuple
@@ -25,6 +26,9 @@ MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_EXPIRY_MINUTES = 7 * 24 * 60
 MACHINE_ID = re.compile(r"^machines-\d+$", re.IGNORECASE)
 PromptedValue = namedtuple("PromptedValue", "name value")
+# One line of *Child Project Name*: the names on it, or the project group it stands for.
+Wave = namedtuple("Wave", "names group")
+GROUP_PREFIX = "group:"
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,21 @@ class Settings:
     # (user, password) taken out of a Base Url such as https://user:pass@host; None when absent.
     # Kept apart so server_url, and every URL built from it, never holds the password.
     server_credentials: object = field(default=None, repr=False)
+    # The release train (DESIGN §10); the defaults are a one-child step.
+    train_parallelism: int = 4
+    train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
+    pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
+    waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
+
+    @property
+    def is_train(self):
+        """More than one child, or a project group: the train. One name is today's step."""
+        return len(self.waves) > 1 or any(w.group or len(w.names) > 1 for w in self.waves)
+
+    def pinned_version(self, project_name):
+        """The version pinned for `project_name` (case ignored), or "" when none is."""
+        wanted = project_name.strip().lower()
+        return next((v for p, v in self.pinned_versions if p.strip().lower() == wanted), "")
 
 
 def is_unresolved(value):
@@ -131,11 +150,46 @@ def parse_settings(read, now=None, local_zone=None):
             _check_expiry_fits(queue_time, values.get("schedule_expiry_minutes"))
         except ValueError as problem:
             problems.append(str(problem))
+    waves = parse_waves(values.get("project_name") or "", problems)
     if problems:
         raise ConfigurationError(problems)
     values["server_url"], credentials = split_credentials(values["server_url"])
+    values["project_name"] = _single_name(waves, values["project_name"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
-                    server_credentials=credentials, **values)
+                    server_credentials=credentials, waves=waves, **values)
+
+
+def parse_waves(text, problems, label="Child Project Name"):
+    """The train's waves: one per line, names split at commas, `group: X` for a project group.
+
+    A name given twice would deploy one child twice in a run, so it is a problem to report.
+    """
+    waves, seen = [], set()
+    for line in text.splitlines():
+        line = line.strip()
+        if line.lower().startswith(GROUP_PREFIX):
+            group = line[len(GROUP_PREFIX):].strip()
+            if not group:
+                problems.append('"{0}" has a line "group:" without a project group name.'.format(
+                    label))
+            waves.append(Wave((), group))
+            continue
+        names = tuple(n.strip() for n in line.split(",") if n.strip())
+        for name in names:
+            if name.lower() in seen:
+                problems.append('"{0}" names {1} twice; each child deploys once per run.'.format(
+                    label, _quote(name)))
+            seen.add(name.lower())
+        if names:
+            waves.append(Wave(names, ""))
+    return tuple(waves)
+
+
+def _single_name(waves, text):
+    """One name alone is today's step: its project name, trimmed as before."""
+    if len(waves) == 1 and not waves[0].group and len(waves[0].names) == 1:
+        return waves[0].names[0]
+    return text.strip()
 
 
 def split_credentials(url):
@@ -362,9 +416,45 @@ def _pem(row, raw):
     return text
 
 
+def _parallelism(row, raw):
+    return _bounded_int(row, raw, "children", 1, 100)
+
+
+def _pinned(row, raw):
+    """`Project::Version` lines, or the JSON object of an earlier TrainManifest."""
+    text = raw.strip()
+    if not text:
+        return ()
+    if text.startswith("{"):
+        return _pinned_manifest(row, text)
+    pins = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        project, separator, version = line.strip().partition("::")
+        if not line.strip():
+            continue
+        if not separator or not project.strip() or not version.strip():
+            raise ValueError('"{0}" line {1} must look like Project::Version (got {2}).'.format(
+                row.label, number, _quote(line)))
+        pins.append((project.strip(), version.strip()))
+    return tuple(pins)
+
+
+def _pinned_manifest(row, text):
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        manifest = None
+    if not isinstance(manifest, dict) or not all(
+            isinstance(v, str) and v.strip() for v in manifest.values()):
+        raise ValueError('"{0}" starts with "{{" but is not a TrainManifest: a JSON object of '
+                         'project names and versions, such as {{"Web API": "2021.1.1.1"}}.'
+                         .format(row.label))
+    return tuple((str(p).strip(), v.strip()) for p, v in manifest.items())
+
+
 _CONVERTERS = {
     "text": _text, "required": _required, "secret": _secret, "url": _url, "choice": _choice,
     "yesno": _yesno, "seconds": _seconds, "minutes": _minutes, "pattern": _pattern,
     "schedule": _schedule, "lines": _lines, "machines": _machines, "prompted": _prompted,
-    "pem": _pem,
+    "pem": _pem, "parallelism": _parallelism, "pinned": _pinned,
 }
