@@ -144,6 +144,22 @@ def test_demo_promotes_database_first_and_auto_approves_it(demo):
     assert "bob.approver" in database
 
 
+def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
+    out = demo[1]
+    scene = out[out.index("\nThe same suite as one release train\n"):]
+    what_if = scene[scene.index("Deploy suite (What If)"):scene.index("Deploy suite: one step")]
+    real = scene[scene.index("Deploy suite: one step"):]
+    for child in ("Database", "Web API", "Scheduling Service", "Web UI"):
+        assert re.search(r"\|\s*{0}\s*\|.*upgrade".format(re.escape(child)), what_if), child
+    assert "TrainOutcome = WhatIf: " in what_if
+    assert "TrainOutcome = Deployed: " in real
+    manifest = json.loads(real[real.index("TrainManifest = ") + 16:].splitlines()[0])
+    assert manifest == {"Database": "2021.1.2.1", "Scheduling Service": "2021.1.1.1",
+                        "Web API": "2021.1.1.2", "Web UI": "2021.1.1.1"}
+    waves = [real.index(child) for child in ("Database", "Web API", "Web UI")]
+    assert waves == sorted(waves)
+
+
 def test_demo_never_prints_the_api_key(demo):
     assert DEFAULT_API_KEY not in demo[1] + demo[2]
 
