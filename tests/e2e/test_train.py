@@ -184,3 +184,13 @@ def test_sigterm_mid_train_cancels_every_child_this_run_created_once(step, sim, 
     children = each_child(run.outputs)
     assert {c["ChildOutcome"] for c in children.values()} == {"Canceled"}
     assert run.outputs["TrainOutcome"] == "Failed"
+
+
+def test_a_group_line_is_every_project_of_the_group_in_one_wave(step, sim, suite):
+    run = step("group: Platform", "Production", **{"WhatIf.Value": "Yes"})
+    assert run.exit_code == 0, run.result_message
+    rows = [line for line in run.outputs["TrainPlan"].splitlines()[2:]]
+    assert sorted(row.split(" | ")[0].lstrip("| ") for row in rows) == sorted(CHILDREN)
+    assert all(row.split(" | ")[1] == "1" for row in rows)
+    assert run.outputs["TrainOutcome"] == "WhatIf"
+    assert all(ds == [] for ds in made(sim, suite).values())
