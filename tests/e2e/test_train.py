@@ -194,3 +194,22 @@ def test_a_group_line_is_every_project_of_the_group_in_one_wave(step, sim, suite
     assert all(row.split(" | ")[1] == "1" for row in rows)
     assert run.outputs["TrainOutcome"] == "WhatIf"
     assert all(ds == [] for ds in made(sim, suite).values())
+
+
+def test_auto_approval_and_enhanced_logging_serve_every_child_under_its_name(step, sim, suite):
+    from octopus_sim import InterruptionPlan
+    for name in ("Web API", "Scheduling Service"):
+        sim.world.set_task_script(suite.projects[name], TaskScript(
+            run_seconds=20, log_lines=["{0} is being deployed".format(name)], interruptions=[
+                InterruptionPlan("ManualIntervention", at_seconds=2,
+                                 responsible_team_ids=[suite.approvers.id],
+                                 title="Approve " + name)]))
+    run = step("Web API, Scheduling Service", "Production", **{
+        "ManualIntervention.EnvironmentToUse": "Prod Approval", "EnableEnhancedLogging.Value": "Yes"})
+    assert run.exit_code == 0, run.result_message
+    for name in ("Web API", "Scheduling Service"):
+        [deployment] = created_deployments(sim, suite, name, "Production")
+        [interruption] = sim.world.interruptions_regarding(deployment.task_id)
+        assert interruption.values["Result"] == "Proceed"
+        assert '[{0}] Approved "Approve {0}"'.format(name) in run.text()
+        assert "[{0}] |  {0} is being deployed".format(name) in run.text()
