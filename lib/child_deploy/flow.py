@@ -13,8 +13,7 @@ from .choosing import ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
 from .delivery import apply_delivery, approval_parties, decide_delivery
 from .errors import NoReleaseError
-from .lookups import (all_environments, find_project, find_tenant, lifecycle_preview, pick_by_name,
-                      resolve_channel, resolve_space)
+from .lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from .outcome import Finished, Outcome, nothing_to_deploy, publish
 from .selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from .targets import requested_machines
@@ -36,12 +35,14 @@ def deploy_child(settings, client, host, clock):
     return apply_delivery(client, host, clock, settings, decided)
 
 
-def plan_child(settings, client, host):
+def plan_child(settings, client, host, catalog=None):
     """Decide one child without changing anything: a Delivery to apply, or the published
-    Outcome when there is nothing to deploy. The train plans each of its children with it."""
+    Outcome when there is nothing to deploy. The train plans each of its children with it,
+    sharing one Catalog of what they all read."""
+    catalog = catalog or Catalog(client)
     try:
-        target, tenancy = resolve_names(client, host, settings)
-        target = plan_target(client, host, settings, target, tenancy)
+        target, tenancy = resolve_names(client, host, settings, catalog)
+        target = plan_target(client, host, settings, target, tenancy, catalog)
         current, release = find_release(client, host, settings, target)
         return decide_delivery(client, host, settings, target, release, current)
     except Finished as finished:
@@ -65,7 +66,7 @@ def same_source_and_destination(settings, target):
             and target.source["Id"] == target.destination["Id"])
 
 
-def resolve_names(client, host, settings):
+def resolve_names(client, host, settings, catalog):
     """Every name the parameters hold, looked up before any decision is published.
 
     A typo in a project, environment, channel, tenant, target or approval name fails the step on
@@ -74,14 +75,14 @@ def resolve_names(client, host, settings):
     steps of the chosen release, checked when it is about to be deployed. Returns the Target
     (without its source plan) and the tenant decision, not yet published.
     """
-    project = find_project(client, settings.project_name)
-    environments = all_environments(client)
+    project = catalog.project(settings.project_name)
+    environments = catalog.environments()
     destination = pick_by_name(environments, settings.destination_environment, "Environment",
                                "Destination Environment Name")
     source = pick_by_name(environments, settings.source_environment, "Environment",
                           "Source Environment Name") if settings.source_environment else None
     tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
-    channel = resolve_channel(client, project, settings.channel_name)
+    channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
     machines = requested_machines(settings, client)
     tenancy = decide_tenant(project, tenant, destination)
     target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
@@ -90,7 +91,7 @@ def resolve_names(client, host, settings):
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
 
 
-def plan_target(client, host, settings, target, tenancy):
+def plan_target(client, host, settings, target, tenancy, catalog):
     """The decisions before a release is chosen: source is destination, tenant, lifecycle plan."""
     if same_source_and_destination(settings, target):
         reason = ("Promote needs a source environment other than the destination ({0}); choose "
@@ -101,14 +102,14 @@ def plan_target(client, host, settings, target, tenancy):
     host.info(tenancy.reason)
     if tenancy.skip:
         raise Finished(publish(host, nothing_to_deploy("TenantNotAssigned", tenancy.reason)))
-    plan = source_plan(client, settings, target.project, target.channel, target.destination,
+    plan = source_plan(catalog, settings, target.project, target.channel, target.destination,
                        target.source, target.names)
     host.info(plan.reason)
     return target._replace(plan=plan)
 
 
-def source_plan(client, settings, project, channel, destination, source, names):
-    phases = phases_from_preview(lifecycle_preview(client, channel, project))
+def source_plan(catalog, settings, project, channel, destination, source, names):
+    phases = phases_from_preview(catalog.lifecycle_preview(channel, project))
     try:
         return choose_source_environments(phases, destination["Id"], source and source["Id"],
                                           settings.deployment_mode, names)

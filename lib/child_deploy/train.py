@@ -15,6 +15,7 @@ from .delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from .deployment import CANCEL_BUDGET_SECONDS, cancel_child
 from .errors import StepCancelledError, StepError, TrainError
 from .host import ChildHost
+from .lookups import Catalog
 from .outcome import Outcome, nothing_to_deploy, publish
 from .release_notes import write_artifact
 from .selection import REDEPLOY
@@ -105,12 +106,13 @@ class Train:
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
+        catalog = Catalog(self.client, batch=True)
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
         for child in self.children:
             try:
-                child.decided = plan_child(child.settings, self.client, child.host)
+                child.decided = plan_child(child.settings, self.client, child.host, catalog)
             except StepCancelledError:
                 raise
             except StepError as error:
