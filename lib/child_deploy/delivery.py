@@ -25,7 +25,9 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
                  "downgrade": "a downgrade"}
 
 
-Delivery = namedtuple("Delivery", "target release current request approval base")
+# A decided child deployment, not yet made; `reason` says why this release was chosen.
+Delivery = namedtuple("Delivery", "target release current request approval base reason",
+                      defaults=("",))
 
 
 def deliver(client, host, clock, settings, target, release, current):

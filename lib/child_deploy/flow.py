@@ -11,7 +11,7 @@ from collections import namedtuple
 
 from .choosing import ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
-from .delivery import apply_delivery, approval_parties, decide_delivery
+from .delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from .errors import NoReleaseError
 from .lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from .outcome import Finished, Outcome, nothing_to_deploy, publish
@@ -43,8 +43,9 @@ def plan_child(settings, client, host, catalog=None):
     try:
         target, tenancy = resolve_names(client, host, settings, catalog)
         target = plan_target(client, host, settings, target, tenancy, catalog)
-        current, release = find_release(client, host, settings, target)
-        return decide_delivery(client, host, settings, target, release, current)
+        current, choice = find_release(client, host, settings, target)
+        decided = decide_delivery(client, host, settings, target, choice.release, current)
+        return decided._replace(reason=choice.reason) if isinstance(decided, Delivery) else decided
     except Finished as finished:
         return finished.outcome
 
@@ -120,7 +121,7 @@ def source_plan(catalog, settings, project, channel, destination, source, names)
 
 
 def find_release(client, host, settings, target):
-    """The release to deploy and what the destination runs now; handles 'no release' per v29."""
+    """What the destination runs now and the Choice of release; handles 'no release' per v29."""
     search = ReleaseSearch(client, host.verbose, target)
     tenant_filter = target.tenant_id if (settings.deployment_mode != PROMOTE or tenant_in_sources(
         target.tenant, target.project["Id"], target.plan.environment_ids)) else None
@@ -129,7 +130,7 @@ def find_release(client, host, settings, target):
     if choice.release is None:
         no_release(host, settings, target, current)
     host.highlight(choice.reason)
-    return current, choice.release
+    return current, choice
 
 
 def no_release(host, settings, target, current):

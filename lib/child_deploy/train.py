@@ -57,8 +57,7 @@ class Child:
             chosen = self.delivery.release["Version"]
             return ChildLine(self.name, self.wave, self.before, chosen,
                              movement(chosen, self.before, True), "WhatIf" if what_if else
-                             "Deploy", reason or "{0} would deploy {1}.".format(self.name, chosen),
-                             result, self.rolled_back)
+                             "Deploy", reason or self.delivery.reason, result, self.rolled_back)
         outcome = self.decided
         chosen = "" if outcome.release_version in ("", "N/A") else outcome.release_version
         return ChildLine(self.name, self.wave, self.before, chosen, "unchanged", outcome.outcome,

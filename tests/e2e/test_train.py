@@ -213,3 +213,18 @@ def test_auto_approval_and_enhanced_logging_serve_every_child_under_its_name(ste
         assert interruption.values["Result"] == "Proceed"
         assert '[{0}] Approved "Approve {0}"'.format(name) in run.text()
         assert "[{0}] |  {0} is being deployed".format(name) in run.text()
+
+
+def test_each_child_has_its_own_timeout_and_a_running_one_is_attached_to(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=600))
+    running = sim.world.add_deployment(suite.releases[("Scheduling Service", "2021.1.1.1")],
+                                       suite.environments["Production"], state="Executing")
+    run = step("Web API, Scheduling Service", "Production", **{
+        "CancelDeployment.Seconds": "120", "Train.OnFailure": "Continue"})
+    assert run.exit_code != 0
+    children = each_child(run.outputs)
+    assert children["Web API"]["ChildOutcome"] == "TimedOut"
+    [web_api] = made(sim, suite)["Web API"]
+    assert task(sim, web_api).state in ("Cancelling", "Canceled")
+    assert children["Scheduling Service"]["ChildDeploymentId"] == running.id
+    assert [d.id for d in made(sim, suite)["Scheduling Service"]] == [running.id]
