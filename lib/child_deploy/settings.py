@@ -5,7 +5,6 @@ problem is collected, and a single ConfigurationError names each parameter by it
 the value received and says what is accepted. Nothing talks to Octopus before this succeeds.
 """
 
-import json
 import re
 import ssl
 from collections import namedtuple
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import ConfigurationError
 from .parameters import PARAMETERS
 from .scheduling import parse_schedule
+from .waves import Wave, parse_pins, parse_waves
 from .wildcards import WildcardError, like_regex
 
 NOT_SET_WORDS = ("", "n/a")
@@ -26,9 +26,6 @@ MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_EXPIRY_MINUTES = 7 * 24 * 60
 MACHINE_ID = re.compile(r"^machines-\d+$", re.IGNORECASE)
 PromptedValue = namedtuple("PromptedValue", "name value")
-# One line of *Child Project Name*: the names on it, or the project group it stands for.
-Wave = namedtuple("Wave", "names group")
-GROUP_PREFIX = "group:"
 
 
 @dataclass(frozen=True)
@@ -157,32 +154,6 @@ def parse_settings(read, now=None, local_zone=None):
     values["project_name"] = _single_name(waves, values["project_name"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
                     server_credentials=credentials, waves=waves, **values)
-
-
-def parse_waves(text, problems, label="Child Project Name"):
-    """The train's waves: one per line, names split at commas, `group: X` for a project group.
-
-    A name given twice would deploy one child twice in a run, so it is a problem to report.
-    """
-    waves, seen = [], set()
-    for line in text.splitlines():
-        line = line.strip()
-        if line.lower().startswith(GROUP_PREFIX):
-            group = line[len(GROUP_PREFIX):].strip()
-            if not group:
-                problems.append('"{0}" has a line "group:" without a project group name.'.format(
-                    label))
-            waves.append(Wave((), group))
-            continue
-        names = tuple(n.strip() for n in line.split(",") if n.strip())
-        for name in names:
-            if name.lower() in seen:
-                problems.append('"{0}" names {1} twice; each child deploys once per run.'.format(
-                    label, _quote(name)))
-            seen.add(name.lower())
-        if names:
-            waves.append(Wave(names, ""))
-    return tuple(waves)
 
 
 def _single_name(waves, text):
@@ -421,35 +392,7 @@ def _parallelism(row, raw):
 
 
 def _pinned(row, raw):
-    """`Project::Version` lines, or the JSON object of an earlier TrainManifest."""
-    text = raw.strip()
-    if not text:
-        return ()
-    if text.startswith("{"):
-        return _pinned_manifest(row, text)
-    pins = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        project, separator, version = line.strip().partition("::")
-        if not line.strip():
-            continue
-        if not separator or not project.strip() or not version.strip():
-            raise ValueError('"{0}" line {1} must look like Project::Version (got {2}).'.format(
-                row.label, number, _quote(line)))
-        pins.append((project.strip(), version.strip()))
-    return tuple(pins)
-
-
-def _pinned_manifest(row, text):
-    try:
-        manifest = json.loads(text)
-    except ValueError:
-        manifest = None
-    if not isinstance(manifest, dict) or not all(
-            isinstance(v, str) and v.strip() for v in manifest.values()):
-        raise ValueError('"{0}" starts with "{{" but is not a TrainManifest: a JSON object of '
-                         'project names and versions, such as {{"Web API": "2021.1.1.1"}}.'
-                         .format(row.label))
-    return tuple((str(p).strip(), v.strip()) for p, v in manifest.items())
+    return parse_pins(raw, row.label)
 
 
 _CONVERTERS = {

@@ -110,14 +110,7 @@ class Train:
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
         for child in self.children:
-            try:
-                child.decided = plan_child(child.settings, self.client, child.host, catalog)
-            except StepCancelledError:
-                raise
-            except StepError as error:
-                child.problem = str(error)
-                publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
-                        .with_(outcome="Error", reason=child.problem))
+            self.plan_one(child, plan_child, catalog)
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
@@ -129,6 +122,17 @@ class Train:
                 self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
+
+    def plan_one(self, child, plan_child, catalog):
+        """One child's plan; a problem is kept (and published for it) to report with the rest."""
+        try:
+            child.decided = plan_child(child.settings, self.client, child.host, catalog)
+        except StepCancelledError:
+            raise
+        except StepError as error:
+            child.problem = str(error)
+            publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
+                    .with_(outcome="Error", reason=child.problem))
 
     def show(self, title, table):
         self.host.highlight(title + ":")
