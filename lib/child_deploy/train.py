@@ -34,6 +34,8 @@ class Child:
         pinned = settings.pinned_version(name)
         self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
                                 release_pattern=pinned or settings.release_pattern)
+        if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
+            self.settings = replace(self.settings, not_found_handling="Error")
         self.decided, self.problem, self.rolled_back = None, "", False
 
     @property

@@ -228,3 +228,10 @@ def test_each_child_has_its_own_timeout_and_a_running_one_is_attached_to(step, s
     assert task(sim, web_api).state in ("Cancelling", "Canceled")
     assert children["Scheduling Service"]["ChildDeploymentId"] == running.id
     assert [d.id for d in made(sim, suite)["Scheduling Service"]] == [running.id]
+
+
+def test_a_pin_the_lifecycle_refuses_is_a_planning_problem(step, sim, suite):
+    run = step(SUITE, "Production", **{"Train.PinnedVersions": "Web API::2021.1.1.2"})
+    assert run.exit_code != 0
+    assert all(ds == [] for ds in made(sim, suite).values())
+    assert "Web API" in run.result_message and "2021.1.1.2" in run.result_message
