@@ -94,6 +94,8 @@ def _steps(host, clock, session, install, made, request_timeout):
 
 def failed(host, message):
     """Fail the step; outputs not yet set say why (with the release and the child, if known)."""
+    if host.train is not None and not host.outputs_published:
+        host.train.abandon(message)
     if not host.outputs_published:      # later steps and approvals read them
         known = host.known_outcome or nothing_to_deploy("Error", "")
         publish(host, known.with_(outcome="Error", reason=message))
@@ -104,7 +106,7 @@ def failed(host, message):
 def stopped(host, clock, client, message):
     """Told to stop: cancel the child if this run created it (once, within seconds), publish
     what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
-    if host.children:
+    if host.train is not None:
         return stopped_train(host, clock, client, message)
     known = host.known_outcome or nothing_to_deploy("Canceled", "")
     if known.deployment_id and client is not None:

@@ -68,11 +68,11 @@ class Child:
 
 def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
-    train = Train(settings, client, host, clock)
+    train = host.train = Train(settings, client, host, clock)
     waves = expand_groups(client, settings.waves)
     train.children = [Child(host, settings, name, number)
                       for number, names in enumerate(waves, start=1) for name in names]
-    host.children, host.train = tuple(c.host for c in train.children), train
+    host.children = tuple(c.host for c in train.children)
     train.plan(plan_child)
     return train.apply(waves)
 
@@ -152,6 +152,15 @@ class Train:
         self.host.set_output("TrainOutcome", outcome)
         self.host.set_output("TrainOutcomeReason", reason)
         self.host.outputs_published = True
+
+    def abandon(self, message):
+        """The step failed outside the train's own paths (a lost server, a bug): every output
+        still says what is known, each child's ids and URL included."""
+        for child in self.children:
+            known = child.host.known_outcome
+            if known is not None and not child.host.outputs_published:
+                publish(child.host, known.with_(outcome="Error", reason=message))
+        self.publish(self.table, "Failed", message)
 
     def apply(self, waves):
         """Waves top to bottom; then the roll back if asked; then the outcome table."""

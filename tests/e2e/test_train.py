@@ -235,3 +235,12 @@ def test_a_pin_the_lifecycle_refuses_is_a_planning_problem(step, sim, suite):
     assert run.exit_code != 0
     assert all(ds == [] for ds in made(sim, suite).values())
     assert "Web API" in run.result_message and "2021.1.1.2" in run.result_message
+
+
+def test_an_unknown_project_group_fails_with_the_train_outputs_set(step, sim, suite):
+    run = step("Database\ngroup: Platfrom", "Production")
+    assert run.exit_code != 0
+    assert "Platfrom" in run.result_message
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert run.outputs["TrainManifest"] == "{}" and "TrainPlan" in run.outputs
+    assert all(ds == [] for ds in made(sim, suite).values())
