@@ -61,6 +61,9 @@ class Child:
                              movement(chosen, self.before, True), "WhatIf" if what_if else
                              "Deploy", reason or self.delivery.reason, result, self.rolled_back)
         outcome = self.decided
+        if outcome is None:         # the step stopped before this child was planned
+            return ChildLine(self.name, self.wave, "", "", "-", "NotPlanned",
+                             "The step stopped before this child was planned.", result, False)
         chosen = "" if outcome.release_version in ("", "N/A") else outcome.release_version
         return ChildLine(self.name, self.wave, self.before, chosen, "unchanged", outcome.outcome,
                          outcome.reason, result, False)

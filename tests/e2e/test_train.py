@@ -244,3 +244,16 @@ def test_an_unknown_project_group_fails_with_the_train_outputs_set(step, sim, su
     assert run.outputs["TrainOutcome"] == "Failed"
     assert run.outputs["TrainManifest"] == "{}" and "TrainPlan" in run.outputs
     assert all(ds == [] for ds in made(sim, suite).values())
+
+
+def test_sigterm_while_planning_deploys_nothing_and_still_sets_the_train_outputs(step, sim, suite):
+    hold = sim.faults.hold(methods=("GET",), path_contains="/deployments/preview/", after_apply=True)
+    running = step.start(SUITE, "Production")
+    assert hold.wait_until_held(30), "the train never previewed a child"
+    running.send_signal(signal.SIGTERM)
+    hold.release()
+    run = running.finish(timeout=60)
+    assert run.exit_code != 0 and run.stderr == ""
+    assert all(ds == [] for ds in made(sim, suite).values())
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert "cancelled (signal" in run.outputs["TrainOutcomeReason"]
