@@ -8,6 +8,7 @@ for its TaskScript's seconds of simulated time.
 import json
 import re
 import signal
+import time
 
 from e2e_steps import created_deployments
 from octopus_sim import TaskScript
@@ -173,9 +174,11 @@ def test_sigterm_mid_train_cancels_every_child_this_run_created_once(step, sim, 
     hold = sim.faults.hold(methods=("GET",), path_contains="ServerTasks-46", after_apply=True)
     running = step.start("Web API, Scheduling Service", "Production")
     assert hold.wait_until_held(30), "the train never polled its children"
+    sent = time.monotonic()
     running.send_signal(signal.SIGTERM)
     hold.release()
     run = running.finish(timeout=60)
+    assert time.monotonic() - sent < 15
     assert run.exit_code != 0 and run.stderr == ""
     cancels = [r.path for r in sim.requests if r.method == "POST" and r.path.endswith("/cancel")]
     deployments = [d for ds in made(sim, suite).values() for d in ds]
