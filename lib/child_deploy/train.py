@@ -123,7 +123,9 @@ class Train:
         problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
         if problems:
             reason = "Nothing was deployed: {0} of the train could not be planned.".format(
-                len(problems))
+                ", ".join(c.name for c in self.children if c.problem))
+            for child in self.children:
+                self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
 
@@ -150,7 +152,7 @@ class Train:
             wave = [c for c in self.children if c.wave == number]
             if self.stopping:
                 for child in wave:
-                    self.not_started(child)
+                    self.not_started(child, "the train stopped after a child failed")
                 continue
             self.host.highlight("Wave {0} of {1}: {2}.".format(number, len(waves),
                                                                ", ".join(names)))
@@ -168,7 +170,7 @@ class Train:
                 self.start(pending.pop(0), convoy)
             if self.stopping:
                 for child in pending:
-                    self.not_started(child)
+                    self.not_started(child, "the train stopped after a child failed")
                 pending = []
             if len(convoy):
                 for ended in convoy.cycle():
@@ -197,11 +199,11 @@ class Train:
         if self.settings.train_failure_policy != "Continue":
             self.stopping = True
 
-    def not_started(self, child):
+    def not_started(self, child, why):
         if child.delivery:
             publish(child.host, child.delivery.base.with_(
                 outcome="NotStarted", child_release_to_deploy=False,
-                reason="Not deployed: the train stopped after a child failed."))
+                reason="Not deployed: {0}.".format(why)))
 
     def roll_back(self):
         """Each child this run changed, last first, back on the release it ran before."""
