@@ -163,8 +163,10 @@ def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
     assert 'Approved "Approve database schema changes"' in real[waves[0]:waves[1]]
 
 
-def test_demo_leaves_no_artifact_in_the_checkout(demo):
-    assert not os.path.exists(os.path.join(ROOT, "TrainPlan.md"))
+def test_demo_saves_the_train_plan_outside_the_checkout(demo):
+    paths = re.findall(r"Artifact TrainPlan\.md saved at (\S+)", demo[1])
+    assert len(paths) == 2
+    assert not [p for p in paths if os.path.abspath(p).startswith(ROOT + os.sep)]
 
 
 def test_demo_never_prints_the_api_key(demo):
