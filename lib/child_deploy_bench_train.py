@@ -23,7 +23,7 @@ from collections import namedtuple
 from child_deploy.host import TerminalHost
 from child_deploy.runner import run
 from child_deploy_bench import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime
-from child_deploy_demo import loopback_session
+from child_deploy_demo import loopback_session, scratch_directory
 from octopus_sim import ManualClock, Simulator, TaskScript
 from octopus_sim.history import generate_suite
 
@@ -88,7 +88,8 @@ def run_phase(variables, children, phase):
     simulated_start = clock.monotonic()
     tracemalloc.start()
     started = time.perf_counter()
-    exit_code = run(host, clock=clock, session=loopback_session())
+    with scratch_directory():
+        exit_code = run(host, clock=clock, session=loopback_session())
     wall = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

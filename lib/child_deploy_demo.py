@@ -17,9 +17,12 @@ the simulator's, so waiting for a child advances simulated time instead of sleep
 leaves loopback.
 """
 
+import os
 import sys
+import tempfile
 import time
 from collections import namedtuple
+from contextlib import contextmanager
 from datetime import timedelta
 
 import requests
@@ -174,9 +177,26 @@ def train_scene(sim, suite, story, stream):
     print("\nThe same suite as one release train", file=stream)
     print("=" * 72, file=stream)
     train_story = arrange_train(sim, story)
-    planned, _ = run_train(sim, suite, train_story, True, stream)
-    deployed, _ = run_train(sim, suite, train_story, False, stream)
+    with scratch_directory():
+        planned, _ = run_train(sim, suite, train_story, True, stream)
+        deployed, _ = run_train(sim, suite, train_story, False, stream)
     return [planned, deployed]
+
+
+@contextmanager
+def scratch_directory():
+    """A temporary working directory, removed afterwards.
+
+    Like Calamari, the step writes artifacts (the train's TrainPlan.md) into its working
+    directory; a demo or a benchmark must not leave them in the user's checkout.
+    """
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="child-deploy-") as folder:
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(previous)
 
 
 def loopback_session():

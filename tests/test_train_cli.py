@@ -48,7 +48,8 @@ def test_the_train_parameters_have_flags_and_environment_variables():
 
 
 @pytest.fixture
-def sample_sim():
+def sample_sim(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)          # the train saves TrainPlan.md in the working directory
     with Simulator(api_key=DEFAULT_API_KEY, clock=ManualClock()) as sim:
         load_sample_suite(sim)
         yield sim
@@ -62,7 +63,7 @@ def run_cli(sim, argv, environ):
     return code, stream.getvalue(), log.getvalue()
 
 
-def test_json_holds_the_plan_the_manifest_and_every_childs_outputs(sample_sim):
+def test_json_holds_the_plan_the_manifest_and_every_childs_outputs(sample_sim, tmp_path):
     code, text, log = run_cli(sample_sim, ["--what-if", "--json"], {"CHILDPROJECT_PROJECT_NAME": WAVES})
     outputs = json.loads(text)
     assert code == 0, log
@@ -77,6 +78,7 @@ def test_json_holds_the_plan_the_manifest_and_every_childs_outputs(sample_sim):
     assert all(isinstance(value, str) for value in outputs.values())
     assert not [r for r in sample_sim.requests if r.method == "POST"]
     assert DEFAULT_API_KEY not in text + log
+    assert "| Web UI | 3 |" in (tmp_path / "TrainPlan.md").read_text(encoding="utf-8")
 
 
 def test_repeated_flags_and_a_group_line_plan_the_same_train(sample_sim):
