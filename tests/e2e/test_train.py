@@ -45,6 +45,7 @@ def test_three_waves_are_planned_then_deployed_in_order_two_side_by_side(step, s
     sim.world.set_task_script(suite.projects["Scheduling Service"], TaskScript(run_seconds=20))
     run = step(SUITE, "Production")
     assert run.exit_code == 0, run.result_message
+    assert run.stderr == ""
     plan = run.outputs["TrainPlan"]
     assert plan.splitlines()[0].startswith("| Child | Wave | Destination now | Chosen | Movement")
     assert "| Web API | 2 | 2021.1.0.1 | 2021.1.1.1 | upgrade | Deploy |" in plan
