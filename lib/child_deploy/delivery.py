@@ -89,8 +89,12 @@ def begin_delivery(client, host, clock, settings, delivery):
 
 def explain_release(client, host, target, release, current_version):
     """Say where the chosen release has been and what it means for the destination."""
-    deployments = client.get("releases/{0}/deployments".format(release["Id"]),
-                             params={"take": 100}).get("Items") or []
+    shared = target.history
+    if shared is not None and shared.complete:
+        deployments = shared.of_release(release["Id"])
+    else:
+        deployments = client.get("releases/{0}/deployments".format(release["Id"]),
+                                 params={"take": 100}).get("Items") or []
     places = []
     for deployment in deployments:
         name = target.names.get(deployment.get("EnvironmentId"))
