@@ -91,7 +91,7 @@ class ReleaseSearch:
         t = self.target
         if self.shared:
             pages = iter([self.shared.of(t.project["Id"], [t.destination["Id"]],
-                                         tenant_id=t.tenant_id)[:DESTINATION_PAGE]])
+                                         tenant_id=t.tenant_id)])
         else:
             pages = successful_deployments(self.client, t.project["Id"], [t.destination["Id"]],
                                            tenant_id=t.tenant_id, page_size=DESTINATION_PAGE)
