@@ -5,6 +5,10 @@ environment and tenant), so a typo fails the step whatever happens next; work ou
 child's releases come from; choose
 the release; decide whether to deploy it and to which targets; write the release notes; deploy it
 once; wait for it while approving its manual interventions; publish what happened.
+
+Deciding (`plan_child`) changes nothing, and is done in full before anything is applied; with
+several names in *Child Project Name* the release train (train.py) plans each child with it,
+then applies the plan wave by wave.
 """
 
 from collections import namedtuple
