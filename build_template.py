@@ -35,11 +35,12 @@ TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
 
 # Dependency order: each module uses only names defined by modules before it.
 MODULES = (
-    "errors", "host", "parameters", "scheduling", "wildcards", "settings", "clock", "retrying",
+    "errors", "host", "parameters", "scheduling", "wildcards", "waves", "settings", "clock",
+    "retrying",
     "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions",
     "lookups", "choosing",
-    "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "delivery",
-    "flow", "runner", "entry",
+    "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "following",
+    "delivery", "convoy", "train_report", "train", "flow", "runner", "entry",
 )
 TERMINAL_ONLY = ("cli",)     # in the package for deploy_child_project.py, never in the body
 

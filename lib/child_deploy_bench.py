@@ -1,6 +1,9 @@
 """Benchmark: does one promotion cost the same whatever the child's history? (DESIGN §9)
 
-    python lib/child_deploy_bench.py [--sizes 10,1000,10000] [--latency-ms 20]
+    python lib/child_deploy_bench.py [--sizes 10,1000,10000] [--children 1,10,100] [--latency-ms 20]
+
+The release train's table (`--children`) is measured by `child_deploy_bench_train`; an empty
+list (`--sizes ""` or `--children ""`) skips that table.
 
 For each history size a simulated Octopus Server (`octopus_sim`, sample suite) starts in its own
 process with N generated releases and N generated deployments of *Web API*, all older than the
@@ -198,23 +201,34 @@ def parse_args(argv):
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,1000,10000",
                         help="comma-separated history sizes (default 10,1000,10000)")
+    parser.add_argument("--children", default="1,10,100",
+                        help="comma-separated release-train sizes (default 1,10,100)")
     parser.add_argument("--latency-ms", type=int, default=20,
                         help="latency injected into every API request (default 20)")
     return parser.parse_args(argv)
 
 
+def sizes_of(text):
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+
 def main(argv=None):
-    """Measure every size and print the tables; exit 1 if any promotion failed."""
+    """Measure every size and print the tables; exit 1 if any run failed."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    results = []
-    for size in sizes:
-        results.append(measure(size, args.latency_ms))
-    print("Standard promotion of {0} from Test to Staging, python {1}.{2}\n".format(
-        CHILD, *sys.version_info[:2]))
-    print(summary_table(results, args.latency_ms) + "\n")
-    print(route_table(results))
-    return 0 if all(r.exit_code == 0 for r in results) else 1
+    results = [measure(size, args.latency_ms) for size in sizes_of(args.sizes)]
+    if results:
+        print("Standard promotion of {0} from Test to Staging, python {1}.{2}\n".format(
+            CHILD, *sys.version_info[:2]))
+        print(summary_table(results, args.latency_ms) + "\n")
+        print(route_table(results))
+    from child_deploy_bench_train import measure_train, plan_route_table, train_table
+    trains = [r for n in sizes_of(args.children) for r in measure_train(n, args.latency_ms)]
+    if trains:
+        print("\nRelease train to Production, generated projects, python {0}.{1}\n".format(
+            *sys.version_info[:2]))
+        print(train_table(trains, args.latency_ms) + "\n")
+        print(plan_route_table(trains))
+    return 0 if all(r.exit_code == 0 for r in results + trains) else 1
 
 
 if __name__ == "__main__":

@@ -7,14 +7,22 @@ Staging, Database first. Along the way one child is deployed, one stops at a man
 that the step approves with Bob's sign-off, and two are skipped because Staging already runs
 their release (Web UI's newer release failed in Test, and the last *successful* one wins).
 
+Then the same suite goes to Production the other way: one step, *Deploy suite*, whose Child
+Project Name holds three waves (Database; Web API and Scheduling Service side by side; Web UI).
+It runs twice: What If first, which only shows and publishes the plan table, then for real,
+which logs the same table, deploys wave after wave and ends with a table of outcomes.
+
 The step runs in this process with the same code as in Octopus (`runner.run`); only its clock is
 the simulator's, so waiting for a child advances simulated time instead of sleeping. Nothing
 leaves loopback.
 """
 
+import os
 import sys
+import tempfile
 import time
 from collections import namedtuple
+from contextlib import contextmanager
 from datetime import timedelta
 
 import requests
@@ -29,6 +37,8 @@ SOURCE, DESTINATION, SIGN_OFF = "Test", "Staging", "Test"
 PARENT_VERSION, DATABASE_VERSION = "2021.1.2", "2021.1.2.1"
 Story = namedtuple("Story", "parent_deployment parent_release")
 Row = namedtuple("Row", "child release outcome reason exit_code")
+TRAIN = "Database\nWeb API, Scheduling Service\nWeb UI"
+TRAIN_DESTINATION = "Production"
 
 
 class TaskLogStream:
@@ -109,11 +119,12 @@ def step_variables(sim, suite, story, child, **parameters):
         "Octopus.Project.Name": suite.parent.name, "Octopus.Release.Id": release.id,
         "Octopus.Release.Number": release.version, "Octopus.Release.Channel.Id": release.channel_id,
         "Octopus.Environment.Id": deployment.environment_id,
-        "Octopus.Environment.Name": DESTINATION, "Octopus.Deployment.Id": deployment.id,
+        "Octopus.Environment.Name": sim.world.get(deployment.environment_id).name,
+        "Octopus.Deployment.Id": deployment.id,
         "Octopus.Task.Id": deployment.task_id,
         "ChildProject.Web.ServerUrl": sim.url, "ChildProject.Api.Key": sim.api_key,
         "ChildProject.Space.Name": "Default", "ChildProject.Project.Name": child,
-        "ChildProject.Destination.EnvironmentName": DESTINATION,
+        "ChildProject.Destination.EnvironmentName": sim.world.get(deployment.environment_id).name,
     }
     variables.update(parameters)
     return variables
@@ -133,6 +144,59 @@ def run_child(sim, suite, story, number, child, stream):
     reason = outputs.get("ChildOutcomeReason") or host.failure or ""
     return Row(child, outputs.get("ReleaseToPromote", "N/A"), outputs.get("ChildOutcome", "Failed"),
                reason, code)
+
+
+def arrange_train(sim, story):
+    """The parent release, now signed off, deploying to Production: the train's own parent."""
+    with sim.world.lock:
+        deployment = sim.world.add_deployment(story.parent_release, TRAIN_DESTINATION,
+                                              state="Executing")
+    return Story(deployment, story.parent_release)
+
+
+def run_train(sim, suite, story, what_if, stream):
+    """Run the *Deploy suite* step once (What If or for real); return (exit code, outputs)."""
+    print("\nDeploy suite{0}: one step, three waves, {1} -> {2}".format(
+        " (What If)" if what_if else "", DESTINATION, TRAIN_DESTINATION), file=stream)
+    print("-" * 72, file=stream)
+    host = TerminalHost(step_variables(
+        sim, suite, story, TRAIN, **{"ChildProject.WhatIf.Value": "Yes" if what_if else "No",
+                                     "ChildProject.ManualIntervention.EnvironmentToUse": SIGN_OFF}),
+        stream=TaskLogStream(sim.clock, stream))
+    code = run(host, clock=StepClock(sim.clock), session=loopback_session())
+    outputs = host.outputs
+    print("\nTrainOutcome = {0}: {1}".format(outputs.get("TrainOutcome", "Failed"),
+                                             outputs.get("TrainOutcomeReason") or host.failure),
+          file=stream)
+    print("TrainManifest = {0}".format(outputs.get("TrainManifest", "{}")), file=stream)
+    return code, outputs
+
+
+def train_scene(sim, suite, story, stream):
+    """The release-train scene: the plan alone, then the same plan carried out."""
+    print("\nThe same suite as one release train", file=stream)
+    print("=" * 72, file=stream)
+    train_story = arrange_train(sim, story)
+    with scratch_directory():
+        planned, _ = run_train(sim, suite, train_story, True, stream)
+        deployed, _ = run_train(sim, suite, train_story, False, stream)
+    return [planned, deployed]
+
+
+@contextmanager
+def scratch_directory():
+    """A temporary working directory, removed afterwards.
+
+    Like Calamari, the step writes artifacts (the train's TrainPlan.md) into its working
+    directory; a demo or a benchmark must not leave them in the user's checkout.
+    """
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="child-deploy-") as folder:
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(previous)
 
 
 def loopback_session():
@@ -172,7 +236,11 @@ def introduce(sim, suite, story, stream):
 
 
 def main(stream=None):
-    """Run the demo; return 0 when every step succeeded (a deliberate skip counts), else 1."""
+    """Run the demo; return 0 when every step succeeded (a deliberate skip counts), else 1.
+
+    The per-step summary is printed before the train scene, so it reads as the end of the
+    first story.
+    """
     stream = stream or sys.stdout
     started = time.perf_counter()
     with Simulator(api_key=DEFAULT_API_KEY, clock=ManualClock()) as sim:
@@ -182,12 +250,13 @@ def main(stream=None):
         introduce(sim, suite, story, stream)
         rows = [run_child(sim, suite, story, number, child, stream)
                 for number, child in enumerate(CHILDREN, 1)]
+        print("\nSummary\n\n" + summary_table(rows), file=stream)
+        train_codes = train_scene(sim, suite, story, stream)
         simulated = (sim.clock.now() - begun).total_seconds()
         requests_made = len(sim.requests)
-    print("\nSummary\n\n" + summary_table(rows), file=stream)
     print("\n{0} requests to the simulated server; {1:.0f} s of simulated time in {2:.1f} s."
           .format(requests_made, simulated, time.perf_counter() - started), file=stream)
-    return 0 if all(row.exit_code == 0 for row in rows) else 1
+    return 0 if all(row.exit_code == 0 for row in rows) and not any(train_codes) else 1
 
 
 if __name__ == "__main__":

@@ -144,6 +144,31 @@ def test_demo_promotes_database_first_and_auto_approves_it(demo):
     assert "bob.approver" in database
 
 
+def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
+    out = demo[1]
+    scene = out[out.index("\nThe same suite as one release train\n"):]
+    what_if = scene[scene.index("Deploy suite (What If)"):scene.index("Deploy suite: one step")]
+    real = scene[scene.index("Deploy suite: one step"):]
+    for child in ("Database", "Web API", "Scheduling Service", "Web UI"):
+        assert re.search(r"\| {0} \| \d \| [\d.]+ \| [\d.]+ \| upgrade \|".format(re.escape(child)),
+                         what_if), child
+    assert "TrainOutcome = WhatIf: " in what_if and "Child deployment:" not in what_if
+    assert "TrainOutcome = Deployed: " in real
+    manifest = json.loads(real[real.index("TrainManifest = ") + 16:].splitlines()[0])
+    assert manifest == {"Database": "2021.1.2.1", "Scheduling Service": "2021.1.1.1",
+                        "Web API": "2021.1.1.2", "Web UI": "2021.1.1.1"}
+    waves = [real.index(w) for w in ("Wave 1 of 3: Database", "Wave 2 of 3: Web API, Scheduling Service",
+                                     "Wave 3 of 3: Web UI")]
+    assert waves == sorted(waves)
+    assert 'Approved "Approve database schema changes"' in real[waves[0]:waves[1]]
+
+
+def test_demo_saves_the_train_plan_outside_the_checkout(demo):
+    paths = re.findall(r"Artifact TrainPlan\.md saved at (\S+)", demo[1])
+    assert len(paths) == 2
+    assert not [p for p in paths if os.path.abspath(p).startswith(ROOT + os.sep)]
+
+
 def test_demo_never_prints_the_api_key(demo):
     assert DEFAULT_API_KEY not in demo[1] + demo[2]
 

@@ -7,6 +7,16 @@ A flag wins over its environment variable (`ChildProject.Api.Key` -> `CHILDPROJE
 which wins over the parameter's default. The parent deployment's system variables the step reads
 (`Octopus.Release.Id` and the like) have flags too. Unlike inside Octopus, unknown flags are errors.
 
+A multi-line parameter takes its lines from its environment variable as they are, or from its
+flag given once per line. A release train is then either of
+
+    CHILDPROJECT_PROJECT_NAME=$'Database\nWeb API, Scheduling Service\nWeb UI' python ...
+    python ... --project-name Database --project-name "Web API, Scheduling Service" \
+        --project-name "Web UI"
+
+(one wave per line). `--json` prints every output in one object: a train's TrainPlan,
+TrainManifest, TrainOutcome and each child's `Child[<project>].<output>` included.
+
 Exit codes: 0 the step succeeded (a deliberate skip included), 1 it failed, 2 the command line
 was wrong.
 """
@@ -59,6 +69,9 @@ def build_parser():
         if row.kind == "yesno":
             parser.add_argument(flag_name(row), dest=row.name, nargs="?", const="Yes",
                                 metavar="Yes|No", help=text)
+        elif takes_lines(row):
+            parser.add_argument(flag_name(row), dest=row.name, action="append", metavar="LINE",
+                                help=text + " Repeat the flag for more lines.")
         else:
             parser.add_argument(flag_name(row), dest=row.name, metavar="VALUE", help=text)
     group = parser.add_argument_group("the parent deployment (Octopus system variables)")
@@ -73,6 +86,17 @@ def build_parser():
     parser.add_argument("--demo", action="store_true",
                         help="run a promotion against a simulated Octopus on loopback")
     return parser
+
+
+def takes_lines(row):
+    """A parameter of several lines, whose flag is repeated rather than quoted with newlines.
+
+    *Child Project Name* keeps v29's single-line box in Octopus, yet its lines are a train's
+    waves. A certificate is multi-line too, but one PEM is one value: its flag is given once.
+    """
+    if row.field == "project_name":
+        return True
+    return row.control == "MultiLineText" and row.kind != "pem"
 
 
 def positive_seconds(text):
@@ -94,6 +118,8 @@ def collect_variables(args, environ):
         value = getattr(args, name, None)
         if value is None:
             value = environ.get(environment_name(name))
+        if isinstance(value, list):
+            value = "\n".join(value)
         if value is not None:
             variables[name] = value
     return variables

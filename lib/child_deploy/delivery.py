@@ -1,34 +1,40 @@
 """From a chosen release to a finished child deployment.
 
 Decide whether to deploy (already there? targets match?), write the release notes, build the
-deployment (prompted variables, guided failure, schedule, skipped steps), stop here for What If,
-create it once, then wait for it while answering its manual interventions.
+deployment (prompted variables, guided failure, schedule, skipped steps): a Delivery, decided
+with no change made. Applying it saves the notes, stops here for What If, creates the
+deployment once, then waits for it while answering its manual interventions (`Follow`, alone,
+or a train's Convoy for several children at once).
 """
 
 import os
 from collections import namedtuple
 
-from .approvals import (AutoApprover, approval_note, approval_task_id, load_approvers,
-                        resolve_approval_environment)
+from .approvals import approval_task_id, resolve_approval_environment
 from .clock import EARLIEST, instant
 from .decisions import decide_guided_failure, decide_redeploy, match_prompted_variables
-from .deployment import cancel_child, create_once, deployment_request, skip_action_ids
-from .errors import (DeploymentFailedError, DeploymentTimeoutError, NotFoundError,
-                     StepCancelledError, StepError)
+from .deployment import create_once, deployment_request, skip_action_ids
+from .errors import NotFoundError
+from .following import Follow
 from .lookups import all_environments, deployment_preview, deployment_template, find_tenant
 from .outcome import Outcome, chosen_not_deployed, not_deployed, publish
 from .release_notes import artifact_name, build_release_notes, write_artifact
 from .selection import release_movement
 from .targets import choose_targets
-from .waiting import LogFollower, PersonNotice, wait_for_task
 
 ApprovalSource = namedtuple("ApprovalSource", "client environment tenant task_id")
 MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade": "an upgrade",
                  "downgrade": "a downgrade"}
 
 
-def deliver(client, host, clock, settings, target, release, current):
-    """Everything after the release is chosen; returns the published Outcome."""
+# A decided child deployment, not yet made; `reason` says why this release was chosen.
+Delivery = namedtuple("Delivery", "target release current request approval base reason",
+                      defaults=("",))
+
+
+def decide_delivery(client, host, settings, target, release, current):
+    """Every decision about a chosen release, with no change made: a Delivery to apply, or
+    the published Outcome when there is nothing to deploy (already there, targets differ)."""
     version, current_version = release["Version"], current["Version"] if current else ""
     explain_release(client, host, target, release, current_version)
     preview = deployment_preview(client, release["Id"], target.destination["Id"], target.tenant_id)
@@ -45,20 +51,44 @@ def deliver(client, host, clock, settings, target, release, current):
     host.info(targets.reason)
     request = build_request(host, settings, target, release, preview, targets.machine_ids)
     approval = find_approval_source(client, host, settings, target)   # all checks before changes
-    if settings.save_release_notes:
-        save_notes(host, clock, target, version, notes)
-    refresh_variable_snapshot(client, host, settings, release)
     base = Outcome("Deployed", "", release_version=version, release_notes=notes,
                    child_release_to_deploy=True, current_release=current_version)
+    return Delivery(target, release, current, request, approval, base)
+
+
+def apply_delivery(client, host, clock, settings, delivery):
+    """Carry a Delivery out: deploy it and wait, as the settings say (What If: say so only)."""
+    started = begin_delivery(client, host, clock, settings, delivery)
+    if isinstance(started, Outcome):
+        return started
+    follow, deadline = started
+    return follow.until_done(deadline)
+
+
+def begin_delivery(client, host, clock, settings, delivery):
+    """The changes up to a running child: notes saved, snapshot refreshed, deployment created.
+
+    Returns the published Outcome when there is nothing to wait for (What If, scheduled, not
+    waiting), else (Follow, deadline) for whoever waits: the step alone, or the train.
+    """
+    target, release, base = delivery.target, delivery.release, delivery.base
+    if settings.save_release_notes:
+        save_notes(host, clock, target, release["Version"], base.release_notes)
+    refresh_variable_snapshot(client, host, settings, release)
     if settings.what_if:
-        return what_if(host, base, request, target)
-    return run_deployment(client, host, clock, settings, target, request, base, approval)
+        return what_if(host, base, delivery.request, target)
+    return start_deployment(client, host, clock, settings, target, delivery.request, base,
+                            delivery.approval)
 
 
 def explain_release(client, host, target, release, current_version):
     """Say where the chosen release has been and what it means for the destination."""
-    deployments = client.get("releases/{0}/deployments".format(release["Id"]),
-                             params={"take": 100}).get("Items") or []
+    shared = target.history
+    if shared is not None and shared.complete:
+        deployments = shared.of_release(release["Id"])
+    else:
+        deployments = client.get("releases/{0}/deployments".format(release["Id"]),
+                                 params={"take": 100}).get("Items") or []
     places = []
     for deployment in deployments:
         name = target.names.get(deployment.get("EnvironmentId"))
@@ -129,8 +159,8 @@ def what_if(host, base, request, target):
     return publish(host, base.with_(outcome="WhatIf", reason=reason))
 
 
-def run_deployment(client, host, clock, settings, target, request, base, approval=None):
-    """Create (or attach to) the deployment, then follow it unless told not to.
+def start_deployment(client, host, clock, settings, target, request, base, approval=None):
+    """Create (or attach to) the deployment; (Follow, deadline) unless there is nothing to wait for.
 
     The moment a deployment is known it becomes `host.known_outcome`, so every later path (a
     failure, a bug, a signal) publishes its ids and URL, and a signal cancels it if it is ours.
@@ -151,7 +181,7 @@ def run_deployment(client, host, clock, settings, target, request, base, approva
         return publish(host, outcome.with_(outcome="Started", reason="The child deployment was "
                                            "started; \"Wait for finish\" is No."))
     follow = Follow(client, host, clock, settings, target, outcome, approval)
-    return follow.until_done(started + settings.timeout_seconds)
+    return follow, started + settings.timeout_seconds
 
 
 def child_outcome(client, target, base, deployment, created_here):
@@ -174,123 +204,6 @@ def deployment_url(client, target, version, deployment_id):
     return "{0}/app#/{1}/projects/{2}/deployments/releases/{3}/deployments/{4}".format(
         client.server_url, target.space_id, target.project.get("Slug") or target.project["Id"],
         version, deployment_id)
-
-
-def task_url(client, space_id, task_id):
-    return "{0}/app#/{1}/tasks/{2}".format(client.server_url, space_id, task_id)
-
-
-class Follow:
-    """Waiting for one child deployment: progress, log lines, interruptions, the end."""
-
-    def __init__(self, client, host, clock, settings, target, outcome, approval=None):
-        self.client, self.host, self.clock = client, host, clock
-        self.settings, self.target, self.outcome = settings, target, outcome
-        self.approval = approval
-        self.describe = "{0} {1} in {2}".format(target.project["Name"], outcome.release_version,
-                                                 target.destination["Name"])
-        self.started = clock.monotonic()
-        self.logs = LogFollower(client, host, outcome.task_id) if settings.enhanced_logging else None
-        self.interruptions = None
-
-    def until_done(self, deadline):
-        self.host.info("Waiting for {0} (up to {1} s).".format(self.describe,
-                                                               self.settings.timeout_seconds))
-        self.reader = self.client.with_deadline(deadline)   # reads retry until the wait ends
-        try:
-            waited = wait_for_task(self.task, self.clock, deadline, self.on_poll, self.trouble)
-        except StepCancelledError:
-            raise                   # the runner publishes, and cancels the child if it is ours
-        except StepError as error:
-            self.lost(error)
-        self.last_log_lines()
-        if waited.timed_out:
-            return self.timed_out(waited.task)
-        return self.finished(waited.task)
-
-    def task(self):
-        return self.reader.get("tasks/{0}".format(self.outcome.task_id))
-
-    def trouble(self, text):
-        """A poll that failed: said at verbose level; waiting goes on within its budget."""
-        self.host.verbose("Could not read the child deployment's state this time ({0}); still "
-                          "waiting.".format(text))
-
-    def on_poll(self, task):
-        elapsed = self.clock.monotonic() - self.started
-        percent = min(99, int(100 * elapsed / max(1, self.settings.timeout_seconds)))
-        self.host.progress(percent, "{0}: {1} ({2:.0f} s)".format(
-            self.describe, task.get("State"), elapsed))
-        if self.logs:
-            self.logs()
-        if task.get("HasPendingInterruptions"):
-            self.interruption_handler()(task)
-
-    def interruption_handler(self):
-        """Built on first need, so a child without interventions costs no approval requests.
-
-        When the parent's approvals cannot be read, the child is left to a person (said once)
-        rather than failing the step while the child waits.
-        """
-        if self.interruptions is None and self.approval is not None:
-            try:
-                self.interruptions = make_auto_approver(self.client, self.host, self.settings,
-                                                        self.approval)
-            except StepError as error:
-                self.host.warning("The parent's approvals could not be read ({0}); the child's "
-                                  "manual interventions are left to a person.".format(error))
-                self.interruptions = PersonNotice(self.host, self.clock, self.describe,
-                                                  "the parent's approvals could not be read")
-        if self.interruptions is None:
-            self.interruptions = PersonNotice(self.host, self.clock, self.describe)
-        return self.interruptions
-
-    def last_log_lines(self):
-        """The child's final log lines; missing them is worth a warning, not a failed step."""
-        if not self.logs:
-            return
-        try:
-            self.logs()
-        except StepError as error:
-            self.host.warning("The child's last log lines could not be read: {0}".format(error))
-
-    def stop_child(self, wanted):
-        """Cancel the child when asked and when this step created it; say what became of it."""
-        if not wanted:
-            return None
-        return cancel_child(self.client, self.clock, self.host)
-
-    def finished(self, task):
-        state = task.get("State")
-        url = task_url(self.client, self.target.space_id, self.outcome.task_id)
-        if state == "Success":
-            reason = "{0} deployed successfully.".format(self.describe)
-            self.host.highlight(reason)
-            return publish(self.host, self.outcome.with_(reason=reason))
-        reason = "The child deployment of {0} ended {1}{2}. See {3}".format(
-            self.describe, state, ": " + task["ErrorMessage"] if task.get("ErrorMessage") else "",
-            url)
-        publish(self.host, self.outcome.with_(outcome=state or "Failed", reason=reason))
-        raise DeploymentFailedError(reason, state)
-
-    def timed_out(self, task):
-        fate = (self.stop_child(self.settings.cancel_on_timeout)
-                or "left running (\"Cancel child on timeout\" is No)")
-        reason = ("The child deployment of {0} was still {1} after {2} s, so it was {3}. Increase "
-                  "\"Wait for Deployment\" or follow it at {4}").format(
-            self.describe, task.get("State") or "in a state Octopus did not tell (it was not "
-            "answering)", self.settings.timeout_seconds, fate,
-            task_url(self.client, self.target.space_id, self.outcome.task_id))
-        publish(self.host, self.outcome.with_(outcome="TimedOut", reason=reason))
-        raise DeploymentTimeoutError(reason)
-
-    def lost(self, error):
-        """Following the child failed (Octopus unreachable, refused): the outputs still say which."""
-        reason = "{0} The step stopped following the child deployment of {1}; it may still be " \
-                 "running: {2}".format(error, self.describe, task_url(
-                     self.client, self.target.space_id, self.outcome.task_id))
-        publish(self.host, self.outcome.with_(outcome="Unknown", reason=reason))
-        raise StepError(reason) from error
 
 
 def approval_parties(client, host, settings, target):
@@ -320,18 +233,6 @@ def find_approval_source(client, host, settings, target):
     task_id = parties.environment and approval_task_id(
         parties.client, host, settings, parties.environment, parties.tenant and parties.tenant["Id"])
     return parties._replace(task_id=task_id)
-
-
-def make_auto_approver(client, host, settings, source):
-    """An AutoApprover loaded with the parent's approvers (or one with none, said once)."""
-    approvers = load_approvers(source.client, host.info, client.space_id,
-                               source.task_id) if source.task_id else []
-    host.info("Approvers carried over from the parent: {0}.".format(
-        ", ".join(a.username for a in approvers) or "none"))
-    note = approval_note(settings, source.environment["Name"] if source.environment else "",
-                         source.tenant["Name"] if source.tenant else "",
-                         task_url(client, source.client.space_id, source.task_id or ""))
-    return AutoApprover(client, host, approvers, note)
 
 
 def approval_tenant(client, host, settings, target):

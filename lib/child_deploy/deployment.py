@@ -242,15 +242,16 @@ def cancel_task(client, task_id):
     return client.post("tasks/{0}/cancel".format(task_id), idempotent=True)
 
 
-def cancel_child(client, clock, host):
+def cancel_child(client, clock, host, deadline=None):
     """Cancel the run's child if this run created it and has not asked yet; say what became of it.
 
     `host.known_outcome` says which child that is; the moment the cancel is asked it says so
     too, inside a shield from signals, so the cancel is made once and never cut off. Retries
-    stop after CANCEL_BUDGET_SECONDS: a step told to stop is gone within 15 s. When the call
+    stop after CANCEL_BUDGET_SECONDS (or at `deadline`, which a train's children share): a step
+    told to stop is gone within 15 s. When the call
     fails, the task is read once more: a cancel whose answer was lost may well have worked.
     """
-    client = client.with_deadline(clock.monotonic() + CANCEL_BUDGET_SECONDS)
+    client = client.with_deadline(deadline or clock.monotonic() + CANCEL_BUDGET_SECONDS)
     known = host.known_outcome
     if known is None or not known.deployment_id:
         return "no child deployment had been created"

@@ -15,6 +15,7 @@ The tree, so a reader sees at once what can be caught where::
     +-- DeploymentFailedError      the child deployment ended Failed, Canceled or TimedOut
     +-- DeploymentTimeoutError     the child deployment did not finish within the time allowed
     +-- StepCancelledError         the step itself was cancelled (SIGTERM / SIGINT) while waiting
+    +-- TrainError                 a release train could not be planned, or a child of it failed
 
 Messages are built where the error is raised, never at the catch site, and never contain the
 API key: the client scrubs it from anything the server echoes back.
@@ -141,3 +142,11 @@ class DeploymentTimeoutError(StepError):
 
 class StepCancelledError(StepError):
     """Octopus (or a person at a terminal) asked the step to stop while it was waiting."""
+
+
+class TrainError(StepError):
+    """A release train that did not end well: the reason, then each child's problem."""
+
+    def __init__(self, reason, problems=()):
+        self.problems = list(problems)
+        super().__init__("\n".join([reason] + ["- " + p for p in self.problems]))

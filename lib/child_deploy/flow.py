@@ -5,40 +5,63 @@ environment and tenant), so a typo fails the step whatever happens next; work ou
 child's releases come from; choose
 the release; decide whether to deploy it and to which targets; write the release notes; deploy it
 once; wait for it while approving its manual interventions; publish what happened.
+
+Deciding (`plan_child`) changes nothing, and is done in full before anything is applied; with
+several names in *Child Project Name* the release train (train.py) plans each child with it,
+then applies the plan wave by wave.
 """
 
 from collections import namedtuple
 
 from .choosing import ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
-from .delivery import approval_parties, deliver
+from .delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from .errors import NoReleaseError
-from .lookups import (all_environments, find_project, find_tenant, lifecycle_preview, pick_by_name,
-                      resolve_channel, resolve_space)
-from .outcome import Finished, nothing_to_deploy, publish
+from .lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
+from .outcome import Finished, Outcome, nothing_to_deploy, publish
 from .selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from .targets import requested_machines
+from .train import run_train
 
+# `history`: a train's SharedHistory of every child's deployments (None for a single child).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
-                              "names environments machines approval")
+                              "names environments machines approval history", defaults=(None,))
 
 
 def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
+    if settings.is_train:
+        return run_train(settings, client, host, clock, plan_child)
+    decided = plan_child(settings, client, host)
+    if isinstance(decided, Outcome):
+        return decided
+    return apply_delivery(client, host, clock, settings, decided)
+
+
+def plan_child(settings, client, host, catalog=None):
+    """Decide one child without changing anything: a Delivery to apply, or the published
+    Outcome when there is nothing to deploy. The train plans each of its children with it,
+    sharing one Catalog of what they all read."""
+    catalog = catalog or Catalog(client)
     try:
-        target, tenancy = resolve_names(client, host, settings)
-        target = plan_target(client, host, settings, target, tenancy)
-        current, release = find_release(client, host, settings, target)
-        return deliver(client, host, clock, settings, target, release, current)
+        target, tenancy = resolve_names(client, host, settings, catalog)
+        target = plan_target(client, host, settings, target, tenancy, catalog)
+        current, choice = find_release(client, host, settings, target)
+        decided = decide_delivery(client, host, settings, target, choice.release, current)
+        return decided._replace(reason=choice.reason) if isinstance(decided, Delivery) else decided
     except Finished as finished:
         return finished.outcome
 
 
 def summary(settings):
-    return ("Deploying child project {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
-        settings.project_name, settings.destination_environment, settings.deployment_mode,
+    what = "child project " + settings.project_name
+    if settings.is_train:
+        what = "the release train " + " / ".join(
+            ", ".join(w.names) or "group: " + w.group for w in settings.waves)
+    return ("Deploying {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
+        what, settings.destination_environment, settings.deployment_mode,
         settings.release_pattern or "(newest that qualifies)",
         settings.channel_name or "(default)",
         ", tenant " + settings.tenant_name if settings.tenant_name else ""))
@@ -49,7 +72,7 @@ def same_source_and_destination(settings, target):
             and target.source["Id"] == target.destination["Id"])
 
 
-def resolve_names(client, host, settings):
+def resolve_names(client, host, settings, catalog):
     """Every name the parameters hold, looked up before any decision is published.
 
     A typo in a project, environment, channel, tenant, target or approval name fails the step on
@@ -58,23 +81,24 @@ def resolve_names(client, host, settings):
     steps of the chosen release, checked when it is about to be deployed. Returns the Target
     (without its source plan) and the tenant decision, not yet published.
     """
-    project = find_project(client, settings.project_name)
-    environments = all_environments(client)
+    project = catalog.project(settings.project_name)
+    environments = catalog.environments()
     destination = pick_by_name(environments, settings.destination_environment, "Environment",
                                "Destination Environment Name")
     source = pick_by_name(environments, settings.source_environment, "Environment",
                           "Source Environment Name") if settings.source_environment else None
     tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
-    channel = resolve_channel(client, project, settings.channel_name)
+    channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
     machines = requested_machines(settings, client)
     tenancy = decide_tenant(project, tenant, destination)
     target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
                     tenancy.tenant and tenancy.tenant["Id"],
-                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None)
+                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
+                    catalog.history)
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
 
 
-def plan_target(client, host, settings, target, tenancy):
+def plan_target(client, host, settings, target, tenancy, catalog):
     """The decisions before a release is chosen: source is destination, tenant, lifecycle plan."""
     if same_source_and_destination(settings, target):
         reason = ("Promote needs a source environment other than the destination ({0}); choose "
@@ -85,14 +109,14 @@ def plan_target(client, host, settings, target, tenancy):
     host.info(tenancy.reason)
     if tenancy.skip:
         raise Finished(publish(host, nothing_to_deploy("TenantNotAssigned", tenancy.reason)))
-    plan = source_plan(client, settings, target.project, target.channel, target.destination,
+    plan = source_plan(catalog, settings, target.project, target.channel, target.destination,
                        target.source, target.names)
     host.info(plan.reason)
     return target._replace(plan=plan)
 
 
-def source_plan(client, settings, project, channel, destination, source, names):
-    phases = phases_from_preview(lifecycle_preview(client, channel, project))
+def source_plan(catalog, settings, project, channel, destination, source, names):
+    phases = phases_from_preview(catalog.lifecycle_preview(channel, project))
     try:
         return choose_source_environments(phases, destination["Id"], source and source["Id"],
                                           settings.deployment_mode, names)
@@ -103,8 +127,8 @@ def source_plan(client, settings, project, channel, destination, source, names):
 
 
 def find_release(client, host, settings, target):
-    """The release to deploy and what the destination runs now; handles 'no release' per v29."""
-    search = ReleaseSearch(client, host.verbose, target)
+    """What the destination runs now and the Choice of release; handles 'no release' per v29."""
+    search = ReleaseSearch(client, host.verbose, target, target.history)
     tenant_filter = target.tenant_id if (settings.deployment_mode != PROMOTE or tenant_in_sources(
         target.tenant, target.project["Id"], target.plan.environment_ids)) else None
     current, choice = choose_release(search, settings.deployment_mode, settings.release_pattern,
@@ -112,7 +136,7 @@ def find_release(client, host, settings, target):
     if choice.release is None:
         no_release(host, settings, target, current)
     host.highlight(choice.reason)
-    return current, choice.release
+    return current, choice
 
 
 def no_release(host, settings, target, current):

@@ -54,6 +54,8 @@ class Host:
         self._secrets = []
         self.outputs_published = False     # set by outcome.publish; the runner fills in on errors
         self.known_outcome = None          # what is known so far (the chosen release, its notes)
+        self.children = ()                 # a train's ChildHosts: the runner cancels their children
+        self.train = None                  # the running train, whose outputs a signal still sets
 
     def add_secret(self, secret):
         """Never show `secret` again, whatever message it ends up in."""
@@ -238,3 +240,37 @@ class RecordingHost(Host):
 
     def fail(self, message):
         self.failure = self.scrub(message)
+
+
+class ChildHost(Host):
+    """One child of a release train, as the single-child code sees its host.
+
+    Its log lines carry the child's name, its outputs become `Child[<name>].<Output>` on the
+    step (so approval instructions can loop over them), and it keeps its own known outcome, so
+    a failure or a signal publishes, and cancels, the right child. Secrets are the step's.
+    """
+
+    def __init__(self, parent, name):
+        super().__init__()
+        self.parent, self.name = parent, name
+        self._secrets = parent._secrets
+        self.outputs = {}
+
+    def variable(self, name):
+        return self.parent.variable(name)
+
+    def _emit(self, level, message):
+        self.parent._emit(level, neutralise(self.mask("[{0}] ".format(self.name))) + message)
+
+    def progress(self, percent, message):
+        self.parent.progress(percent, "[{0}] {1}".format(self.name, message))
+
+    def set_output(self, name, value, sensitive=False):
+        self.outputs[name] = self.mask(value)
+        self.parent.set_output("Child[{0}].{1}".format(self.name, name), value, sensitive)
+
+    def artifact(self, path, name):
+        self.parent.artifact(path, name)
+
+    def fail(self, message):
+        self.warning(message)

@@ -48,9 +48,13 @@ def pick_by_name(items, name, kind, label):
         kind, name.strip(), suggestion, label))
 
 
-def resolve_channel(client, project, channel_name):
-    """The named channel of the project, or its default channel when no name is given."""
-    channels = client.get_all("projects/{0}/channels".format(project["Id"]))
+def resolve_channel(client, project, channel_name, channels=None):
+    """The named channel of the project, or its default channel when no name is given.
+
+    `channels`: the project's channels when already in hand (a train's Catalog).
+    """
+    if channels is None:
+        channels = client.get_all("projects/{0}/channels".format(project["Id"]))
     if channel_name:
         return pick_by_name(channels, channel_name, "Channel", "Child Project Channel")
     for channel in channels:
@@ -125,3 +129,50 @@ def deployment_preview(client, release_id, environment_id, tenant_id=None):
                                                          "EnvironmentId": environment_id}]},
                            idempotent=True, expect=list)
     return previews[0] if isinstance(previews, list) and previews else previews
+
+
+class Catalog:
+    """What the children of one run share, each read once.
+
+    The space's environments and each lifecycle's preview are the same for every child; for a
+    train (`batch`), every project and every channel of the space come in one list each rather
+    than one lookup per child. A single child keeps its narrow lookups (a name search, its own
+    channels), which cost the same whatever the size of the space.
+    """
+
+    def __init__(self, client, batch=False):
+        self.client, self.batch = client, batch
+        self._read = {}
+        self.history = None         # a train's SharedHistory (choosing.py), once it is read
+
+    def project_ids(self, names):
+        """The ids of the named projects that exist (a missing one fails its own plan later)."""
+        wanted = {n.strip().lower() for n in names}
+        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
+
+    def _once(self, key, read):
+        if key not in self._read:
+            self._read[key] = read()
+        return self._read[key]
+
+    def project(self, name):
+        if not self.batch:
+            return find_project(self.client, name)
+        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        return pick_by_name(projects, name, "Project", "Child Project Name")
+
+    def environments(self):
+        return self._once("environments", lambda: all_environments(self.client))
+
+    def channels(self, project):
+        """The project's channels (None for a single child: resolve_channel reads them)."""
+        if not self.batch:
+            return None
+        every = self._once("channels", lambda: self.client.get_all("channels"))
+        return [c for c in every if c.get("ProjectId") == project["Id"]]
+
+    def lifecycle_preview(self, channel, project):
+        lifecycle_id = channel.get("LifecycleId") or project.get("LifecycleId")
+        return self._once(("lifecycle", lifecycle_id),
+                          lambda: lifecycle_preview(self.client, channel, project))

@@ -12,7 +12,8 @@ NO_RELEASE_NOTES = "No release found"
 ALREADY_DEPLOYED_NOTES = "Release already deployed to destination environment."
 
 SUCCESSFUL_OUTCOMES = ("Deployed", "Scheduled", "Started", "WhatIf", "AlreadyDeployed",
-                       "NoRelease", "MachineMismatch", "TenantNotAssigned", "SourceIsDestination")
+                       "NoRelease", "MachineMismatch", "TenantNotAssigned", "SourceIsDestination",
+                       "NothingToDeploy")
 
 
 @dataclass(frozen=True)

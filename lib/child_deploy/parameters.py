@@ -44,7 +44,12 @@ PARAMETERS = (
          "**Required.** The space that holds the child project. Defaults to the current space.",
          system_default="Octopus.Space.Name"),
     _row("ChildProject.Project.Name", "project_name", "Child Project Name", "required",
-         "**Required.** The exact name of the child project to deploy (case does not matter)."),
+         "**Required.** The exact name of the child project to deploy (case does not matter).\n\n"
+         "Several lines make a *release train*: each line is a wave, run after the one above "
+         "it; names on one line, separated by commas, deploy side by side. A line "
+         "`group: Platform` stands for every project of the project group *Platform*. Every "
+         "other parameter applies to each child. (The field keeps v29's single-line box; bind it "
+         "to a multi-line project variable to type several lines.)"),
     _row("ChildProject.Release.Number", "release_pattern", "Child Project Release Number",
          "pattern",
          "Which release to consider.\n\n- *Blank*: the newest release that qualifies.\n"
@@ -163,6 +168,26 @@ PARAMETERS = (
          "settings of the worker are honoured too."),
 )
 
+TRAIN_PARAMETERS = (
+    _row("ChildProject.Train.Parallelism", "train_parallelism", "Train parallelism", "parallelism",
+         "For a release train (several lines in *Child Project Name*): how many children of one "
+         "wave may deploy at the same time. Default 4.", default="4"),
+    _row("ChildProject.Train.OnFailure", "train_failure_policy", "When a child fails", "choice",
+         "For a release train: what a failed child means for the others.\n\n"
+         "- `Stop`: children already deploying finish; no new child and no later wave starts.\n"
+         "- `Continue`: carry on with every other child.\n"
+         "- `RollBack`: stop as above, then put each child this run changed back on the release "
+         "it ran before, last changed first.",
+         default="Stop", options=(("Stop", "Stop"), ("Continue", "Continue"),
+                                  ("RollBack", "RollBack"))),
+    _row("ChildProject.Train.PinnedVersions", "pinned_versions", "Pinned versions", "pinned",
+         "Optional. Exact releases to deploy, one `Project::Version` per line, or the "
+         "`TrainManifest` output (JSON) of an earlier run, to reproduce one environment's set "
+         "in another. A child without a pin is chosen as usual; the lifecycle still applies.",
+         control="MultiLineText"),
+)
+
+PARAMETERS = PARAMETERS + TRAIN_PARAMETERS
 V29_PARAMETER_COUNT = 24
 
 # The parent deployment's system variables the step reads (never parameters of the template).

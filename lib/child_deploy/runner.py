@@ -23,6 +23,7 @@ from .flow import deploy_child
 from .octopus_client import OctopusClient, load_requests
 from .outcome import nothing_to_deploy, publish
 from .settings import parse_settings
+from .train import stopped_train
 from .waiting import cancellation_signals
 from .transport import REQUEST_TIMEOUT_SECONDS
 
@@ -93,6 +94,8 @@ def _steps(host, clock, session, install, made, request_timeout):
 
 def failed(host, message):
     """Fail the step; outputs not yet set say why (with the release and the child, if known)."""
+    if host.train is not None and not host.outputs_published:
+        host.train.abandon(message)
     if not host.outputs_published:      # later steps and approvals read them
         known = host.known_outcome or nothing_to_deploy("Error", "")
         publish(host, known.with_(outcome="Error", reason=message))
@@ -103,6 +106,8 @@ def failed(host, message):
 def stopped(host, clock, client, message):
     """Told to stop: cancel the child if this run created it (once, within seconds), publish
     what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
+    if host.train is not None:
+        return stopped_train(host, clock, client, message)
     known = host.known_outcome or nothing_to_deploy("Canceled", "")
     if known.deployment_id and client is not None:
         message += " The child deployment {0} of release {1} was {2}.".format(
@@ -123,7 +128,7 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
     A `user:password@` from the Base Url goes to the session (an Authorization header on each
     request to that server), never into a URL the step prints or builds, and is masked anywhere.
     """
-    deadline = clock.monotonic() + settings.timeout_seconds + STEP_MARGIN_SECONDS
+    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials
@@ -132,6 +137,14 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
                          log=host.verbose, clock=clock, verify=tls_verify(settings),
                          deadline=deadline,
                          request_timeout=request_timeout or REQUEST_TIMEOUT_SECONDS)
+
+
+def rounds(settings):
+    """How many *Wait for Deployment* a run may take: one per wave of a train (and as many
+    again for a roll back); one for a single child."""
+    if not settings.is_train:
+        return 1
+    return len(settings.waves) * (2 if settings.train_failure_policy == "RollBack" else 1)
 
 
 def register_credentials(host, user, password):

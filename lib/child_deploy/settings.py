@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import ConfigurationError
 from .parameters import PARAMETERS
 from .scheduling import parse_schedule
+from .waves import Wave, parse_pins, parse_waves
 from .wildcards import WildcardError, like_regex
 
 NOT_SET_WORDS = ("", "n/a")
@@ -89,6 +90,21 @@ class Settings:
     # (user, password) taken out of a Base Url such as https://user:pass@host; None when absent.
     # Kept apart so server_url, and every URL built from it, never holds the password.
     server_credentials: object = field(default=None, repr=False)
+    # The release train (DESIGN §10); the defaults are a one-child step.
+    train_parallelism: int = 4
+    train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
+    pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
+    waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
+
+    @property
+    def is_train(self):
+        """More than one child, or a project group: the train. One name is today's step."""
+        return len(self.waves) > 1 or any(w.group or len(w.names) > 1 for w in self.waves)
+
+    def pinned_version(self, project_name):
+        """The version pinned for `project_name` (case ignored), or "" when none is."""
+        wanted = project_name.strip().lower()
+        return next((v for p, v in self.pinned_versions if p.strip().lower() == wanted), "")
 
 
 def is_unresolved(value):
@@ -131,11 +147,20 @@ def parse_settings(read, now=None, local_zone=None):
             _check_expiry_fits(queue_time, values.get("schedule_expiry_minutes"))
         except ValueError as problem:
             problems.append(str(problem))
+    waves = parse_waves(values.get("project_name") or "", problems)
     if problems:
         raise ConfigurationError(problems)
     values["server_url"], credentials = split_credentials(values["server_url"])
+    values["project_name"] = _single_name(waves, values["project_name"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
-                    server_credentials=credentials, **values)
+                    server_credentials=credentials, waves=waves, **values)
+
+
+def _single_name(waves, text):
+    """One name alone is today's step: its project name, trimmed as before."""
+    if len(waves) == 1 and not waves[0].group and len(waves[0].names) == 1:
+        return waves[0].names[0]
+    return text.strip()
 
 
 def split_credentials(url):
@@ -362,9 +387,17 @@ def _pem(row, raw):
     return text
 
 
+def _parallelism(row, raw):
+    return _bounded_int(row, raw, "children", 1, 100)
+
+
+def _pinned(row, raw):
+    return parse_pins(raw, row.label)
+
+
 _CONVERTERS = {
     "text": _text, "required": _required, "secret": _secret, "url": _url, "choice": _choice,
     "yesno": _yesno, "seconds": _seconds, "minutes": _minutes, "pattern": _pattern,
     "schedule": _schedule, "lines": _lines, "machines": _machines, "prompted": _prompted,
-    "pem": _pem,
+    "pem": _pem, "parallelism": _parallelism, "pinned": _pinned,
 }

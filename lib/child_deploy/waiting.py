@@ -220,6 +220,11 @@ class SignalGuard:
 _GUARD = [SignalGuard()]
 
 
+def raise_if_signalled():
+    """For loops that wait without `wait_for_task` (the train's): a signal stops them too."""
+    _GUARD[0].raise_if_signalled()
+
+
 def shielded():
     """Hold a signal back until the block ends (cancel calls, and what must follow them)."""
     return _GUARD[0].shielded()

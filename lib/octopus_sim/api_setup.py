@@ -25,6 +25,9 @@ def register(router):
     _collection(add, "projects", "Projects", "Project", render.project, _filter_projects, _by_name,
                 "{?name,skip,ids,clone,take,partialName,clonedFromProjectId}")
     add("GET", "projects/{id}/channels", project_channels)
+    _collection(add, "projectgroups", "ProjectGroups", "ProjectGroup", render.project_group, _filter_named,
+                _by_name, "{?skip,take,ids,partialName}")
+    add("GET", "projectgroups/{id}/projects", group_projects)
     add("GET", "projects/{id}/channels/{channel}", project_channel)
     _collection(add, "environments", "Environments", "Environment", render.environment, _filter_named,
                 lambda e: e.sort_order, "{?name,skip,ids,take,partialName}")
@@ -152,6 +155,7 @@ _SPACE_LINKS = [
     ("RunbookSnapshots", "runbookSnapshots{/id}{?skip,take,ids,publish}"),
     ("Variables", "variables{/id}{?ids}"),
     ("Projects", "projects{/id}{?name,skip,ids,clone,take,partialName,clonedFromProjectId}"),
+    ("ProjectGroups", "projectgroups{/id}{?skip,take,ids,partialName}"),
     ("Environments", "environments{/id}{?name,skip,ids,take,partialName}"),
     ("Tenants", "tenants{/id}{?skip,projectId,name,tags,take,ids,clone,partialName,clonedFromTenantId}"),
     ("Machines", "machines{/id}{?skip,take,name,ids,partialName,roles,isDisabled,healthStatuses,"
@@ -248,6 +252,14 @@ def project_channel(ctx):
     if channel.project_id != project.id:
         raise not_found(ctx.params["channel"])
     return render.channel(channel)
+
+
+def group_projects(ctx):
+    """Projects of one group, paged and by name (not in the contract's list: UNCONFIRMED, see README)."""
+    group = find(ctx.world, ctx.params["id"], "ProjectGroups", ctx.space_id)
+    projects = sorted(ctx.world.projects_in_group(group), key=_by_name)
+    template = "/api/%s/projectgroups/%s/projects{?skip,take}" % (ctx.space_id, group.id)
+    return envelope("Project", [render.project(p) for p in projects], ctx.query, ctx.path, template)
 
 
 def environment_machines(ctx):

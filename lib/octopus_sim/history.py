@@ -58,3 +58,39 @@ def _environments(world, project, environments):
     for phase in effective_phases(world, lifecycle):
         ids.extend(e for e in phase.environment_ids if e not in ids)
     return [world.get(e) for e in ids]
+
+
+class Suite:
+    """What `generate_suite` made: projects in creation order, their group, lifecycle, environments."""
+
+    def __init__(self, projects, group, lifecycle, environments):
+        self.projects = projects
+        self.group = group
+        self.lifecycle = lifecycle
+        self.environments = environments
+
+
+SUITE_ENVIRONMENTS = ("Development", "Test", "Staging", "Production")
+
+
+def generate_suite(world, projects=10, releases=3, environments=SUITE_ENVIRONMENTS, group="Platform",
+                   name_format="Service %03d", space=None):
+    """A train-sized world: `projects` projects in one group, each with its own history.
+
+    Every project has releases `1.0.1..releases`, each deployed through `environments` in order,
+    except that the newest one has not reached the last environment yet: promoting the group to
+    the last environment moves every project up by one release. Environments that already exist
+    (by name) are reused; the lifecycle has one optional phase per environment.
+    """
+    from .model import Phase
+    with world.lock:
+        space = world._space(space)
+        envs = [world._named("Environments", n, space.id) or world.add_environment(n, space) for n in environments]
+        lifecycle = world.add_lifecycle("%s Lifecycle" % group, [Phase(e.name, optional=[e]) for e in envs], space)
+        made = [world.add_project(name_format % (number + 1), lifecycle, space=space,
+                                  description="Generated project %d." % (number + 1))
+                for number in range(projects)]
+        folder = world.add_project_group(group, space, projects=made)
+        for project in made:
+            generate(world, project, releases=releases, deployments=releases * len(envs) - 1, environments=envs)
+        return Suite(made, folder, lifecycle, envs)

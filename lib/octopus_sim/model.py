@@ -121,6 +121,15 @@ class Space:
 
 
 @dataclass(eq=False)
+class ProjectGroup:
+    """A folder of projects; every space has a "Default Project Group" new projects land in."""
+    id: str
+    name: str
+    space_id: str
+    description: str = ""
+
+
+@dataclass(eq=False)
 class Environment:
     id: str
     name: str

@@ -40,6 +40,16 @@ def environment(e):
     }
 
 
+def project_group(g, environment_ids=()):
+    """Field set of ProjectGroupResource as the dashboard and the Octopus clients show it."""
+    base = "/api/%s/projectgroups/%s" % (g.space_id, g.id)
+    return {
+        "Id": g.id, "Name": g.name, "Description": g.description, "EnvironmentIds": list(environment_ids),
+        "RetentionPolicyId": None, "SpaceId": g.space_id, "LastModifiedOn": None, "LastModifiedBy": None,
+        "Links": {"Self": base, "Projects": base + "/projects{?skip,take}"},
+    }
+
+
 def project(p):
     base = "/api/%s/projects/%s" % (p.space_id, p.id)
     return {

@@ -43,7 +43,7 @@ class SampleSuite:
     def __init__(self):
         self.environments, self.projects, self.machines, self.releases = {}, {}, {}, {}
         self.deployments = []
-        self.lifecycle = self.parent = self.parent_release = None
+        self.lifecycle = self.parent = self.parent_release = self.group = None
         self.approvers = self.approver = None
 
 
@@ -60,6 +60,8 @@ def load_sample_suite(sim_or_world):
             suite.machines[machine] = world.add_machine(machine, roles=[role], environments=TARGET_ENVIRONMENTS)
         for name, spec in CHILDREN.items():
             suite.projects[name] = _child(world, suite, name, spec)
+        suite.group = world.add_project_group("Platform", projects=[suite.projects[n] for n in CHILDREN],
+                                              description="The four sample children, promoted as one set.")
         _people(world, suite)
         _parent(world, suite)
         _history(world, suite)

@@ -318,8 +318,8 @@ def dashboard(world, space_id, project_ids=None, release_id=None, include_previo
                       "TenantedDeploymentMode": p.tenanted_mode,
                       "CanPerformUntenantedDeployment": p.tenanted_mode != "Tenanted",
                       "Links": {"Self": "/api/%s/projects/%s" % (space_id, p.id)}} for p in projects],
-        "ProjectGroups": [{"Id": "ProjectGroups-1", "Name": "Default Project Group",
-                           "EnvironmentIds": [e.id for e in environments]}],
+        "ProjectGroups": [{"Id": g.id, "Name": g.name, "EnvironmentIds": [e.id for e in environments]}
+                          for g in world.all("ProjectGroups", space_id)],
         "Environments": [{"Id": e.id, "Name": e.name,
                           "Links": {"Self": "/api/%s/environments/%s" % (space_id, e.id)}} for e in environments],
         "Tenants": [{"Id": t.id, "Name": t.name, "TenantTags": list(t.tenant_tags),

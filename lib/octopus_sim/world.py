@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from . import tasks as engine
 from .clock import ManualClock
-from .model import (Approval, Channel, Environment, Lifecycle, Machine, Project, Space, StoredPhase,
-                    Team, Tenant, TaskScript, User)
+from .model import (Approval, Channel, Environment, Lifecycle, Machine, Project, ProjectGroup, Space,
+                    StoredPhase, Team, Tenant, TaskScript, User)
 from .versions import version_key
 from .world_deploy import DeployMixin
 
@@ -117,8 +117,27 @@ class World(DeployMixin):
 
     # -- builder: infrastructure -------------------------------------------------------------
     def add_space(self, name, is_default=False, description=""):
-        space = Space(self.new_id("Spaces"), name, slugify(name), is_default, description)
-        return self.store("Spaces", space)
+        space = self.store("Spaces", Space(self.new_id("Spaces"), name, slugify(name), is_default, description))
+        self.add_project_group("Default Project Group", space)
+        return space
+
+    def add_project_group(self, name, space=None, projects=(), description=""):
+        """A project group; `projects` (objects, ids or names) move into it from wherever they were."""
+        space = self._space(space)
+        group = self.store("ProjectGroups", ProjectGroup(self.new_id("ProjectGroups"), name, space.id, description))
+        for project in projects:
+            self._resolve("Projects", project, space.id).project_group_id = group.id
+        return group
+
+    def set_project_group(self, project, group):
+        """Move a project into another group of its space."""
+        project = self._resolve("Projects", project, None)
+        project.project_group_id = self._resolve("ProjectGroups", group, project.space_id).id
+        return project
+
+    def projects_in_group(self, group):
+        group = self._resolve("ProjectGroups", group, None)
+        return [p for p in self.all("Projects", group.space_id) if p.project_group_id == group.id]
 
     def add_environment(self, name, space=None, use_guided_failure=False, description=""):
         space = self._space(space)
@@ -156,11 +175,12 @@ class World(DeployMixin):
     # -- builder: projects ----------------------------------------------------------------------
     def add_project(self, name, lifecycle, space=None, tenanted="Untenanted",
                     guided_failure_mode="EnvironmentDefault", steps=None, prompted_variables=None,
-                    description="", is_disabled=False):
+                    description="", is_disabled=False, project_group=None):
         space = self._space(space)
         lifecycle = self._resolve("Lifecycles", lifecycle, space.id)
+        group = self._resolve("ProjectGroups", project_group or "Default Project Group", space.id)
         project = Project(self.new_id("Projects"), name, slugify(name), space.id, lifecycle.id,
-                          tenanted, guided_failure_mode, [], [], is_disabled, description)
+                          tenanted, guided_failure_mode, [], [], is_disabled, description, project_group_id=group.id)
         for number, step in enumerate(steps or [], start=1):
             step.number = step.number or str(number)
             step.action_id = step.action_id or _guid("action", project.id, step.name)

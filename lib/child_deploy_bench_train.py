@@ -1,0 +1,157 @@
+"""Benchmark, the release train: what planning (and deploying) N children costs (DESIGN §10).
+
+    python lib/child_deploy_bench.py --children 1,10,100 [--latency-ms 20]
+
+For each N a simulated Octopus Server starts in its own process with a generated world
+(`octopus_sim.history.generate_suite`): N projects in the project group *Platform*, each with
+releases 1.0.1 to 1.0.3 walked through Development, Test, Staging and Production, the newest one
+not yet in Production. A parent project is deploying to Production. The step then promotes the
+N children to Production, ten names per wave (one name alone for N = 1: today's single-child
+step), first with What If (the plan only), then for real (every child deployed).
+
+The costs the issue sets: planning at most 10 + 3·N requests, at most 3 s of wall time for 100
+children at 20 ms per request, and a single child's What-If decision at most 10 requests.
+"""
+
+import io
+import multiprocessing
+import sys
+import time
+import tracemalloc
+from collections import namedtuple
+
+from child_deploy.host import TerminalHost
+from child_deploy.runner import run
+from child_deploy_bench import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime
+from child_deploy_demo import loopback_session, scratch_directory
+from octopus_sim import ManualClock, Simulator, TaskScript
+from octopus_sim.history import generate_suite
+
+DESTINATION = "Production"
+WAVE_WIDTH = 10
+TrainResult = namedtuple("TrainResult", "children phase exit_code outcome counts wall_seconds "
+                                        "simulated_seconds peak_bytes")
+
+
+def planning_budget(children):
+    """The issue's ceiling on planning requests: shared lookups once, three per child; a
+    single child's What-If decision (today's step) at most 10."""
+    return 10 if children == 1 else 10 + 3 * children
+
+
+def waves_text(names):
+    """*Child Project Name* for the benchmark: one name alone, else ten names per line."""
+    return "\n".join(", ".join(names[i:i + WAVE_WIDTH]) for i in range(0, len(names), WAVE_WIDTH))
+
+
+def arrange_train(sim, children):
+    """The generated world and a live parent deployment; returns the step's variables."""
+    world = sim.world
+    made = generate_suite(world, projects=children, releases=3)
+    with world.lock:
+        parent = world.add_project("Platform Release", made.lifecycle)
+        release = world.add_release(parent, "1.0.0")
+        world.set_task_script(parent, TaskScript(run_seconds=10 ** 7))
+        world.set_task_script(None, TaskScript(run_seconds=5))
+        live = world.add_deployment(release, made.environments[-1], state="Executing")
+    return {
+        "Octopus.Web.ServerUri": sim.url, "Octopus.Space.Id": live.space_id,
+        "Octopus.Space.Name": "Default", "Octopus.Project.Id": parent.id,
+        "Octopus.Project.Name": parent.name, "Octopus.Release.Id": release.id,
+        "Octopus.Release.Number": release.version, "Octopus.Release.Channel.Id": release.channel_id,
+        "Octopus.Environment.Id": live.environment_id, "Octopus.Environment.Name": DESTINATION,
+        "Octopus.Deployment.Id": live.id, "Octopus.Task.Id": live.task_id,
+        "ChildProject.Web.ServerUrl": sim.url, "ChildProject.Api.Key": sim.api_key,
+        "ChildProject.Space.Name": "Default",
+        "ChildProject.Project.Name": waves_text([p.name for p in made.projects]),
+        "ChildProject.Destination.EnvironmentName": DESTINATION,
+    }
+
+
+def serve(connection, children, latency_ms):
+    """The simulator's process: one world, answering a What-If run and then a real run."""
+    with Simulator(clock=ManualClock()) as sim:
+        variables = arrange_train(sim, children)
+        sim.faults.latency_ms = latency_ms
+        for _phase in ("plan", "deploy"):
+            sim.reset_requests()
+            connection.send(variables)
+            connection.recv()              # the step has finished
+            connection.send(dict(sim.request_counts()))
+
+
+def run_phase(variables, children, phase):
+    """One step run (What If for "plan"), with wall clock, simulated clock and tracemalloc."""
+    variables = dict(variables, **{"ChildProject.WhatIf.Value": "Yes" if phase == "plan" else "No"})
+    clock = RemoteSimulatorTime(variables["ChildProject.Web.ServerUrl"])
+    host = TerminalHost(variables, stream=io.StringIO())
+    simulated_start = clock.monotonic()
+    tracemalloc.start()
+    started = time.perf_counter()
+    with scratch_directory():
+        exit_code = run(host, clock=clock, session=loopback_session())
+    wall = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    if exit_code:
+        sys.stderr.write(host.stream.getvalue() + (host.failure or "") + "\n")
+    outcome = host.outputs.get("TrainOutcome") or host.outputs.get("ChildOutcome", "")
+    return TrainResult(children, phase, exit_code, outcome, {}, wall,
+                       clock.monotonic() - simulated_start, peak)
+
+
+def measure_train(children, latency_ms=20):
+    """Plan, then deploy, a train of `children` generated projects; two TrainResults."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve, args=(theirs, children, latency_ms), daemon=True)
+    process.start()
+    results = []
+    try:
+        for phase in ("plan", "deploy"):
+            if not ours.poll(SETUP_TIMEOUT_SECONDS):
+                raise RuntimeError("the simulator did not answer within {0} s".format(
+                    SETUP_TIMEOUT_SECONDS))
+            result = run_phase(ours.recv(), children, phase)
+            ours.send("done")
+            results.append(result._replace(counts=ours.recv()))
+        return results
+    finally:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.terminate()
+
+
+def requests(result):
+    return sum(result.counts.values())
+
+
+def plan_route_table(results):
+    """Planning requests per route, one column per train size: where each request goes."""
+    plans = [r for r in results if r.phase == "plan"]
+    routes = sorted(set(route for r in plans for route in r.counts))
+    lines = ["| route (What If) | " + " | ".join("N = {0}".format(r.children) for r in plans) + " |",
+             "|---|" + "---:|" * len(plans)]
+    for route in routes:
+        lines.append("| `{0}` | ".format(route) + " | ".join(
+            str(r.counts.get(route, 0)) for r in plans) + " |")
+    lines.append("| **total** | " + " | ".join(str(requests(r)) for r in plans) + " |")
+    return "\n".join(lines)
+
+
+def train_table(results, latency_ms):
+    """One row per train size and phase, with the planning budget beside the plan's count."""
+    lines = ["| children | run | outcome | requests | budget (10 + 3·N; 10 for one child) | wall time "
+             "| simulated time | peak memory (tracemalloc) |",
+             "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        budget = "{0} ({1})".format(planning_budget(r.children), "met" if
+                                    requests(r) <= planning_budget(r.children) else "MISSED") \
+            if r.phase == "plan" else ""
+        lines.append("| {0} | {1} | {2} | {3} | {4} | {5:.2f} s | {6:.1f} s | {7:.2f} MiB |".format(
+            r.children, "What If (plan)" if r.phase == "plan" else "deploy", r.outcome, requests(r),
+            budget, r.wall_seconds, r.simulated_seconds, r.peak_bytes / 1048576.0))
+    lines.append("")
+    lines.append("Latency injected: {0} ms per API request; {1} names per wave.".format(
+        latency_ms, WAVE_WIDTH))
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""A release train from a terminal: waves from an environment variable or a repeated flag,
+the train's parameters as flags, and `--json` holding the plan and the outcomes."""
+
+import io
+import json
+
+import pytest
+
+from child_deploy.cli import build_parser, cli_main, collect_variables
+from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, load_sample_suite
+
+WAVES = "Database\nWeb API, Scheduling Service\nWeb UI"
+NAME = "ChildProject.Project.Name"
+
+
+def variables(argv, environ=None):
+    return collect_variables(build_parser().parse_args(argv), environ or {})
+
+
+def test_project_name_repeated_is_one_wave_per_flag():
+    found = variables(["--project-name", "Database", "--project-name", "Web API, Scheduling Service",
+                       "--project-name", "Web UI"])
+    assert found[NAME] == WAVES
+
+
+def test_the_environment_variable_carries_the_lines_as_they_are_and_a_flag_wins():
+    assert variables([], {"CHILDPROJECT_PROJECT_NAME": WAVES})[NAME] == WAVES
+    found = variables(["--project-name", "Web UI"], {"CHILDPROJECT_PROJECT_NAME": WAVES})
+    assert found[NAME] == "Web UI"
+
+
+def test_other_multi_line_parameters_repeat_too_but_a_certificate_is_one_value():
+    found = variables(["--prompted-variables", "A::1", "--prompted-variables", "B::x::y",
+                       "--trusted-certificate", "first", "--trusted-certificate", "second"])
+    assert found["ChildProject.Prompted.Variables"] == "A::1\nB::x::y"
+    assert found["ChildProject.Tls.TrustedCertificate"] == "second"
+
+
+def test_the_train_parameters_have_flags_and_environment_variables():
+    found = variables(["--train-parallelism", "2", "--train-failure-policy", "RollBack",
+                       "--pinned-versions", "Web API::2021.1.1.1", "--pinned-versions", "Web UI::2021.1.1.1"],
+                      {"CHILDPROJECT_TRAIN_ONFAILURE": "Continue"})
+    assert found["ChildProject.Train.Parallelism"] == "2"
+    assert found["ChildProject.Train.OnFailure"] == "RollBack"
+    assert found["ChildProject.Train.PinnedVersions"] == "Web API::2021.1.1.1\nWeb UI::2021.1.1.1"
+    assert variables([], {"CHILDPROJECT_TRAIN_ONFAILURE": "Continue"})["ChildProject.Train.OnFailure"] \
+        == "Continue"
+
+
+@pytest.fixture
+def sample_sim(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)          # the train saves TrainPlan.md in the working directory
+    with Simulator(api_key=DEFAULT_API_KEY, clock=ManualClock()) as sim:
+        load_sample_suite(sim)
+        yield sim
+
+
+def run_cli(sim, argv, environ):
+    stream, log = io.StringIO(), io.StringIO()
+    environ = dict(environ, CHILDPROJECT_API_KEY=DEFAULT_API_KEY)
+    code = cli_main(["--server-url", sim.url, "--space-name", "Default", "--destination-environment",
+                     "Production"] + argv, environ=environ, stream=stream, log_stream=log)
+    return code, stream.getvalue(), log.getvalue()
+
+
+def test_json_holds_the_plan_the_manifest_and_every_childs_outputs(sample_sim, tmp_path):
+    code, text, log = run_cli(sample_sim, ["--what-if", "--json"], {"CHILDPROJECT_PROJECT_NAME": WAVES})
+    outputs = json.loads(text)
+    assert code == 0, log
+    assert outputs["TrainOutcome"] == "WhatIf"
+    assert json.loads(outputs["TrainManifest"]) == {
+        "Database": "2021.1.1.1", "Web API": "2021.1.1.1", "Scheduling Service": "2021.1.1.1",
+        "Web UI": "2021.1.1.1"}
+    for child in ("Database", "Web API", "Scheduling Service", "Web UI"):
+        assert child in outputs["TrainPlan"]
+        assert outputs["Child[%s].ReleaseToPromote" % child] == "2021.1.1.1"
+        assert outputs["Child[%s].ChildOutcome" % child] == "WhatIf"
+    assert all(isinstance(value, str) for value in outputs.values())
+    assert not [r for r in sample_sim.requests if r.method == "POST"]
+    assert DEFAULT_API_KEY not in text + log
+    assert "| Web UI | 3 |" in (tmp_path / "TrainPlan.md").read_text(encoding="utf-8")
+
+
+def test_repeated_flags_and_a_group_line_plan_the_same_train(sample_sim):
+    flags = ["--project-name", "Database", "--project-name", "Web API, Scheduling Service",
+             "--project-name", "Web UI", "--what-if", "--json"]
+    by_flags = json.loads(run_cli(sample_sim, flags, {})[1])
+    by_group = json.loads(run_cli(sample_sim, ["--project-name", "group: Platform", "--what-if", "--json"], {})[1])
+    assert json.loads(by_flags["TrainManifest"]) == json.loads(by_group["TrainManifest"])
+    assert by_group["TrainOutcome"] == "WhatIf"
+
+
+def test_benchmark_train_plans_within_budget_then_deploys_every_child():
+    from child_deploy_bench_train import measure_train, planning_budget, requests, train_table
+    single = measure_train(1, latency_ms=0)
+    plan, deploy = measure_train(12, latency_ms=0)
+    assert [r.outcome for r in single] == ["WhatIf", "Deployed"]
+    assert requests(single[0]) <= 10
+    assert (plan.outcome, deploy.outcome) == ("WhatIf", "Deployed")
+    assert requests(plan) <= planning_budget(12) == 46
+    table = train_table(single + [plan, deploy], 0)
+    assert "| 12 | What If (plan) | WhatIf | {0} | 46 (met) |".format(requests(plan)) in table

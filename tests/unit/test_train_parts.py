@@ -1,0 +1,101 @@
+"""The release train's pure parts: waves and pins from the parameters, the plan table, the
+manifest, the train's outcome (DESIGN §10)."""
+
+import json
+
+import pytest
+
+from child_deploy.errors import ConfigurationError
+from child_deploy.settings import Wave, parse_settings
+from child_deploy.train_report import (ChildLine, manifest, markdown_table, movement, plan_table,
+                                       train_outcome)
+
+BASE = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
+        "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
+        "ChildProject.Destination.EnvironmentName": "Production"}
+
+
+def settings(**values):
+    variables = dict(BASE, **{"ChildProject." + k: v for k, v in values.items()})
+    return parse_settings(lambda name: variables.get(name, ""))
+
+
+def test_one_name_is_not_a_train_and_keeps_its_name():
+    one = settings(**{"Project.Name": "  Web API "})
+    assert not one.is_train and one.project_name == "Web API"
+    assert one.train_parallelism == 4 and one.train_failure_policy == "Stop"
+    assert one.pinned_versions == ()
+
+
+def test_lines_are_waves_commas_run_side_by_side_and_group_lines_name_a_group():
+    train = settings(**{"Project.Name": "Database\n\nWeb API , Scheduling Service\ngroup: Platform"})
+    assert train.is_train
+    assert train.waves == (Wave(("Database",), ""), Wave(("Web API", "Scheduling Service"), ""),
+                           Wave((), "Platform"))
+    assert settings(**{"Project.Name": "Web API, Web UI"}).is_train
+
+
+def test_every_train_problem_is_reported_at_once_by_label():
+    with pytest.raises(ConfigurationError) as raised:
+        settings(**{"Project.Name": "Web API\nweb api\ngroup:", "Train.Parallelism": "0",
+                    "Train.OnFailure": "Undo", "Train.PinnedVersions": "Web API 1.0"})
+    text = str(raised.value)
+    for label in ("Child Project Name", "Train parallelism", "When a child fails",
+                  "Pinned versions"):
+        assert '"{0}"'.format(label) in text, label
+    assert len(raised.value.problems) == 5
+
+
+def test_pins_come_as_lines_or_as_an_earlier_manifest():
+    lines = settings(**{"Project.Name": "A\nB", "Train.PinnedVersions": "A::1.0\n b :: 2.0 "})
+    assert lines.pinned_versions == (("A", "1.0"), ("b", "2.0"))
+    assert lines.pinned_version("B") == "2.0" and lines.pinned_version("C") == ""
+    manifest_pins = settings(**{"Project.Name": "A\nB",
+                                "Train.PinnedVersions": json.dumps({"A": "1.0", "B": "2.0"})})
+    assert manifest_pins.pinned_versions == (("A", "1.0"), ("B", "2.0"))
+    with pytest.raises(ConfigurationError):
+        settings(**{"Project.Name": "A\nB", "Train.PinnedVersions": '{"A": 1}'})
+
+
+def line(name, before, chosen, result, planned="Deploy", rolled_back=False, wave=1):
+    return ChildLine(name, wave, before, chosen, movement(chosen, before, planned == "Deploy"),
+                     planned, "why", result, rolled_back)
+
+
+def test_movement_and_a_table_no_cell_can_break():
+    assert movement("2.0", "1.0", True) == "upgrade"
+    assert movement("1.0", "2.0", True) == "downgrade"
+    assert movement("1.0", "", True) == "new"
+    assert movement("1.0", "1.0", False) == "unchanged"
+    table = markdown_table(("A", "B"), [("x|y", "two\nlines")])
+    assert table.splitlines()[2] == "| x\\|y | two lines |"
+    assert plan_table([line("Web API", "", "1.0", "")]).splitlines()[2].startswith(
+        "| Web API | 1 | none | 1.0 | new | Deploy |")
+
+
+def test_the_manifest_is_what_the_destination_runs_after_the_train():
+    lines = [line("A", "1.0", "2.0", "Deployed"), line("B", "1.0", "2.0", "Failed"),
+             line("C", "", "2.0", "NotStarted"), line("D", "1.0", "2.0", "RolledBack",
+                                                      rolled_back=True)]
+    assert manifest(lines) == {"A": "2.0", "B": "1.0", "D": "1.0"}
+
+
+@pytest.mark.parametrize("results,what_if,rollback,expected", [
+    (("Deployed", "AlreadyDeployed"), False, False, "Deployed"),
+    (("AlreadyDeployed", "NoRelease"), False, False, "NothingToDeploy"),
+    (("WhatIf", "WhatIf"), True, False, "WhatIf"),
+    (("Deployed", "Failed"), False, False, "PartlyDeployed"),
+    (("Failed", "NotStarted"), False, False, "Failed"),
+    (("RolledBack", "Failed"), False, True, "RolledBack"),
+])
+def test_the_train_outcome(results, what_if, rollback, expected):
+    lines = [line("C{0}".format(n), "1.0", "2.0", r) for n, r in enumerate(results)]
+    assert train_outcome(lines, what_if, rollback)[0] == expected
+
+
+def test_a_roll_back_says_which_children_could_not_be_rolled_back():
+    lines = [line("A", "", "2.0", "Deployed"), line("B", "1.0", "2.0", "RolledBack",
+                                                    rolled_back=True), line("C", "1", "2", "Failed")]
+    outcome, reason = train_outcome(lines, False, True)
+    assert outcome == "RolledBack"
+    assert "Rolled back: B." in reason and "Could not be rolled back: A." in reason
