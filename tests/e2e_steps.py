@@ -121,3 +121,20 @@ def child_in_another_space(sim, project_name, environment_names, version):
     world.add_deployment(release, environments[environment_names[0]],
                          created=sim.clock.now() - timedelta(hours=4))
     return space, environments, project
+
+
+def ago(sim, hours):
+    return sim.clock.now() - timedelta(hours=hours)
+
+
+def deploy_history(sim, suite, project, version, environments, hours_ago, tenant=None):
+    """Add a release (if new) and successful deployments to `environments`, one hour apart."""
+    world = sim.world
+    release = suite.releases.get((project, version))
+    if release is None:
+        release = world.add_release(suite.projects[project], version, created=ago(sim, hours_ago + 1))
+        suite.releases[(project, version)] = release
+    for offset, environment in enumerate(environments):
+        world.add_deployment(release, suite.environments[environment], tenant=tenant,
+                             created=ago(sim, hours_ago - offset * 0.1), duration_seconds=30)
+    return release

@@ -4,27 +4,9 @@ Each test fails when one decision is changed (see docs/mutation.md). Patterns he
 `2021.1.0.*` prefixes, which mean the same as a glob and as PowerShell's `-like`.
 """
 
-from datetime import timedelta
 
-from e2e_steps import created_deployments
+from e2e_steps import ago, created_deployments, deploy_history
 from octopus_sim import Phase
-
-
-def ago(sim, hours):
-    return sim.clock.now() - timedelta(hours=hours)
-
-
-def deployed(sim, suite, project, version, environments, hours_ago, tenant=None):
-    """A release (added if new) and its successful deployments to `environments`."""
-    world = sim.world
-    release = suite.releases.get((project, version))
-    if release is None:
-        release = world.add_release(suite.projects[project], version, created=ago(sim, hours_ago + 1))
-        suite.releases[(project, version)] = release
-    for offset, environment in enumerate(environments):
-        world.add_deployment(release, suite.environments[environment], tenant=tenant,
-                             created=ago(sim, hours_ago - offset * 0.1), duration_seconds=30)
-    return release
 
 
 def reporting_project(sim, suite):
@@ -53,7 +35,7 @@ def test_every_earlier_phase_optional_and_nothing_deployed_takes_the_channels_ne
 
 def test_every_earlier_phase_optional_prefers_a_release_deployed_there(step, sim, suite):
     project = reporting_project(sim, suite)
-    deployed(sim, suite, "Reporting", "3.0.1", ["QA"], hours_ago=4)
+    deploy_history(sim, suite, "Reporting", "3.0.1", ["QA"], hours_ago=4)
     sim.world.add_release(project, "3.0.3", created=ago(sim, 1))
     run = step("Reporting", "Production")
     assert run.exit_code == 0, run.result_message
@@ -90,8 +72,8 @@ def test_a_first_phase_destination_applies_the_release_pattern(step, sim, suite)
 def test_a_refused_newest_candidate_deployed_twice_is_examined_once_then_an_older_one_wins(
         step, sim, suite):
     """Test ran 2021.1.1.2, then 2021.1.0.1 again, twice: the pattern refuses 2021.1.0.1 once."""
-    deployed(sim, suite, "Web API", "2021.1.0.1", ["Test"], hours_ago=2)
-    deployed(sim, suite, "Web API", "2021.1.0.1", ["Test"], hours_ago=1)
+    deploy_history(sim, suite, "Web API", "2021.1.0.1", ["Test"], hours_ago=2)
+    deploy_history(sim, suite, "Web API", "2021.1.0.1", ["Test"], hours_ago=1)
     run = step("Web API", "Staging", **{"Release.Number": "2021.1.1.*"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "2021.1.1.2"
@@ -114,8 +96,8 @@ def tenant_project(sim, suite):
 
 def test_a_tenant_connected_to_some_source_environments_uses_its_own_deployments(step, sim, suite):
     acme = tenant_project(sim, suite)
-    deployed(sim, suite, "Billing", "5.0.1", ["Test"], hours_ago=5, tenant=acme)
-    deployed(sim, suite, "Billing", "5.0.3", ["QA"], hours_ago=2)               # untenanted, newer
+    deploy_history(sim, suite, "Billing", "5.0.1", ["Test"], hours_ago=5, tenant=acme)
+    deploy_history(sim, suite, "Billing", "5.0.3", ["QA"], hours_ago=2)               # untenanted, newer
     run = step("Billing", "Staging", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "5.0.1"
@@ -127,7 +109,7 @@ def test_a_tenant_connected_to_no_source_environment_takes_anyones_deployments(s
     acme = tenant_project(sim, suite)
     sim.world.get(acme.id).project_environments[suite.projects["Billing"].id] = [
         suite.environments["Staging"].id]
-    deployed(sim, suite, "Billing", "5.0.3", ["QA"], hours_ago=2)
+    deploy_history(sim, suite, "Billing", "5.0.3", ["QA"], hours_ago=2)
     run = step("Billing", "Staging", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ReleaseToPromote"] == "5.0.3"

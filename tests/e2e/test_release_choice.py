@@ -1,31 +1,13 @@
 """Choosing the child release, end to end: the built body against the simulated sample suite."""
 
-from datetime import timedelta
 
 import pytest
 
-from e2e_steps import child_in_another_space, created_deployments
+from e2e_steps import ago, child_in_another_space, created_deployments, deploy_history
 from octopus_sim import Phase
 from octopus_sim.history import generate
 
 NOT_DEPLOYED_NOTES = "Release already deployed to destination environment."
-
-
-def ago(sim, hours):
-    return sim.clock.now() - timedelta(hours=hours)
-
-
-def deploy_history(sim, suite, project, version, environments, hours_ago, tenant=None):
-    """Add a release (if new) and successful deployments to `environments`, one hour apart."""
-    world = sim.world
-    release = suite.releases.get((project, version))
-    if release is None:
-        release = world.add_release(suite.projects[project], version, created=ago(sim, hours_ago + 1))
-        suite.releases[(project, version)] = release
-    for offset, environment in enumerate(environments):
-        world.add_deployment(release, suite.environments[environment], tenant=tenant,
-                             created=ago(sim, hours_ago - offset * 0.1), duration_seconds=30)
-    return release
 
 
 def test_standard_promotion_deploys_the_newest_release_that_succeeded_in_test(step, sim, suite):
