@@ -8,13 +8,15 @@ and the first one that the destination can take ends the search.
 
 from collections import namedtuple
 
-from .lookups import (channel_releases, deployment_template, releases_by_id,
+from .errors import AnswerTooLargeError, StepError
+from .lookups import (HISTORY_PAGE, channel_releases, deployment_template, releases_by_id,
                       successful_deployments, tasks_by_id)
 from .selection import (ALWAYS_LATEST, REDEPLOY, can_promote, order_candidates, search_text,
                         version_matches)
 
 Choice = namedtuple("Choice", "release reason")
 DESTINATION_PAGE = 20
+MAX_SHARED_PAGES = 30     # a train's shared history beyond 3,000 deployments is not read whole
 
 
 class History:
@@ -34,18 +36,65 @@ class History:
         return order_candidates(deployments, self.tasks, self.releases)
 
 
-class ReleaseSearch:
-    """One search for one child deployment: the context, the history read so far, the log."""
+class SharedHistory:
+    """Every deployment of a train's children, read once in pages of 100 (any environment, any
+    state), with the tasks and releases behind them, a hundred ids a request.
 
-    def __init__(self, client, log, target):
-        self.client, self.log, self.target = client, log, target
+    Only a history read to its end (within MAX_SHARED_PAGES) answers a child's search: then a
+    child's deployments to its source environments, to its destination and of its chosen release
+    are all in it. A longer one is not loaded further, and each child searches as on its own.
+    """
+
+    def __init__(self, client, project_ids):
+        self.deployments, self.complete = [], False
         self.history = History(client)
+        if not project_ids:
+            return
+        try:
+            for number, page in enumerate(client.pages("deployments", {
+                    "projects": ",".join(sorted(project_ids)), "take": HISTORY_PAGE})):
+                if number >= MAX_SHARED_PAGES:
+                    return
+                self.deployments.extend(d for d in page if isinstance(d, dict))
+        except StepError as error:
+            if not getattr(error, "retryable", False) and not isinstance(error, AnswerTooLargeError):
+                raise
+            return
+        for start in range(0, len(self.deployments), HISTORY_PAGE):
+            self.history.load(self.deployments[start:start + HISTORY_PAGE])
+        self.complete = True
+
+    def of(self, project_id, environment_ids, channel_id=None, tenant_id=None):
+        """The project's deployments to those environments (channel, tenant), newest first."""
+        return [d for d in self.deployments if d.get("ProjectId") == project_id
+                and d.get("EnvironmentId") in environment_ids
+                and (not channel_id or d.get("ChannelId") == channel_id)
+                and (not tenant_id or d.get("TenantId") == tenant_id)]
+
+    def of_release(self, release_id):
+        return [d for d in self.deployments if d.get("ReleaseId") == release_id]
+
+
+class ReleaseSearch:
+    """One search for one child deployment: the context, the history read so far, the log.
+
+    With a complete SharedHistory (a train's) the search reads it instead of the server.
+    """
+
+    def __init__(self, client, log, target, shared=None):
+        self.client, self.log, self.target = client, log, target
+        self.shared = shared if shared is not None and shared.complete else None
+        self.history = self.shared.history if self.shared else History(client)
 
     def destination_current(self, first_source_page=()):
         """The release that last succeeded in the destination (for the tenant), or None."""
         t = self.target
-        pages = successful_deployments(self.client, t.project["Id"], [t.destination["Id"]],
-                                       tenant_id=t.tenant_id, page_size=DESTINATION_PAGE)
+        if self.shared:
+            pages = iter([self.shared.of(t.project["Id"], [t.destination["Id"]],
+                                         tenant_id=t.tenant_id)])
+        else:
+            pages = successful_deployments(self.client, t.project["Id"], [t.destination["Id"]],
+                                           tenant_id=t.tenant_id, page_size=DESTINATION_PAGE)
         page = next(pages, [])
         self.history.load(list(page) + list(first_source_page))
         candidates = self.history.candidates(page)
@@ -54,8 +103,12 @@ class ReleaseSearch:
     def from_deployments(self, mode, pattern, tenant_filter):
         """The newest release deployed to the source environments that the destination can take."""
         t = self.target
-        pages = successful_deployments(self.client, t.project["Id"], t.plan.environment_ids,
-                                       channel_id=t.channel["Id"], tenant_id=tenant_filter)
+        if self.shared:
+            pages = iter([self.shared.of(t.project["Id"], t.plan.environment_ids,
+                                         t.channel["Id"], tenant_filter)])
+        else:
+            pages = successful_deployments(self.client, t.project["Id"], t.plan.environment_ids,
+                                           channel_id=t.channel["Id"], tenant_id=tenant_filter)
         first = next(pages, [])
         current = self.destination_current(first)
         for page in _chain([first], pages):

@@ -1,8 +1,10 @@
 """From a chosen release to a finished child deployment.
 
 Decide whether to deploy (already there? targets match?), write the release notes, build the
-deployment (prompted variables, guided failure, schedule, skipped steps), stop here for What If,
-create it once, then wait for it while answering its manual interventions.
+deployment (prompted variables, guided failure, schedule, skipped steps): a Delivery, decided
+with no change made. Applying it saves the notes, stops here for What If, creates the
+deployment once, then waits for it while answering its manual interventions (`Follow`, alone,
+or a train's Convoy for several children at once).
 """
 
 import os
@@ -28,14 +30,6 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
 # A decided child deployment, not yet made; `reason` says why this release was chosen.
 Delivery = namedtuple("Delivery", "target release current request approval base reason",
                       defaults=("",))
-
-
-def deliver(client, host, clock, settings, target, release, current):
-    """Everything after the release is chosen; returns the published Outcome."""
-    decided = decide_delivery(client, host, settings, target, release, current)
-    if isinstance(decided, Outcome):
-        return decided
-    return apply_delivery(client, host, clock, settings, decided)
 
 
 def decide_delivery(client, host, settings, target, release, current):
@@ -89,8 +83,12 @@ def begin_delivery(client, host, clock, settings, delivery):
 
 def explain_release(client, host, target, release, current_version):
     """Say where the chosen release has been and what it means for the destination."""
-    deployments = client.get("releases/{0}/deployments".format(release["Id"]),
-                             params={"take": 100}).get("Items") or []
+    shared = target.history
+    if shared is not None and shared.complete:
+        deployments = shared.of_release(release["Id"])
+    else:
+        deployments = client.get("releases/{0}/deployments".format(release["Id"]),
+                                 params={"take": 100}).get("Items") or []
     places = []
     for deployment in deployments:
         name = target.names.get(deployment.get("EnvironmentId"))
@@ -159,15 +157,6 @@ def what_if(host, base, request, target):
         target.project["Name"], base.release_version, target.destination["Name"])
     host.highlight(reason)
     return publish(host, base.with_(outcome="WhatIf", reason=reason))
-
-
-def run_deployment(client, host, clock, settings, target, request, base, approval=None):
-    """Create (or attach to) the deployment, then follow it unless told not to."""
-    started = start_deployment(client, host, clock, settings, target, request, base, approval)
-    if isinstance(started, Outcome):
-        return started
-    follow, deadline = started
-    return follow.until_done(deadline)
 
 
 def start_deployment(client, host, clock, settings, target, request, base, approval=None):

@@ -5,6 +5,10 @@ environment and tenant), so a typo fails the step whatever happens next; work ou
 child's releases come from; choose
 the release; decide whether to deploy it and to which targets; write the release notes; deploy it
 once; wait for it while approving its manual interventions; publish what happened.
+
+Deciding (`plan_child`) changes nothing, and is done in full before anything is applied; with
+several names in *Child Project Name* the release train (train.py) plans each child with it,
+then applies the plan wave by wave.
 """
 
 from collections import namedtuple
@@ -19,8 +23,9 @@ from .selection import PROMOTE, LifecycleError, choose_source_environments, phas
 from .targets import requested_machines
 from .train import run_train
 
+# `history`: a train's SharedHistory of every child's deployments (None for a single child).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
-                              "names environments machines approval")
+                              "names environments machines approval history", defaults=(None,))
 
 
 def deploy_child(settings, client, host, clock):
@@ -88,7 +93,8 @@ def resolve_names(client, host, settings, catalog):
     tenancy = decide_tenant(project, tenant, destination)
     target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
                     tenancy.tenant and tenancy.tenant["Id"],
-                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None)
+                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
+                    catalog.history)
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
 
 
@@ -122,7 +128,7 @@ def source_plan(catalog, settings, project, channel, destination, source, names)
 
 def find_release(client, host, settings, target):
     """What the destination runs now and the Choice of release; handles 'no release' per v29."""
-    search = ReleaseSearch(client, host.verbose, target)
+    search = ReleaseSearch(client, host.verbose, target, target.history)
     tenant_filter = target.tenant_id if (settings.deployment_mode != PROMOTE or tenant_in_sources(
         target.tenant, target.project["Id"], target.plan.environment_ids)) else None
     current, choice = choose_release(search, settings.deployment_mode, settings.release_pattern,

@@ -143,6 +143,13 @@ class Catalog:
     def __init__(self, client, batch=False):
         self.client, self.batch = client, batch
         self._read = {}
+        self.history = None         # a train's SharedHistory (choosing.py), once it is read
+
+    def project_ids(self, names):
+        """The ids of the named projects that exist (a missing one fails its own plan later)."""
+        wanted = {n.strip().lower() for n in names}
+        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
 
     def _once(self, key, read):
         if key not in self._read:

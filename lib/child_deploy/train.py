@@ -10,6 +10,7 @@ stops the train, or not, or rolls back what the train changed, as *When a child 
 import os
 from dataclasses import replace
 
+from .choosing import SharedHistory
 from .convoy import Convoy
 from .delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from .deployment import CANCEL_BUDGET_SECONDS, cancel_child
@@ -111,6 +112,8 @@ class Train:
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
         catalog = Catalog(self.client, batch=True)
+        catalog.history = SharedHistory(self.client, catalog.project_ids(
+            [c.name for c in self.children]))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))

@@ -10,6 +10,8 @@ import re
 import signal
 import time
 
+import pytest
+
 from e2e_steps import created_deployments
 from octopus_sim import TaskScript
 
@@ -261,3 +263,17 @@ def test_sigterm_while_planning_deploys_nothing_and_still_sets_the_train_outputs
     assert all(ds == [] for ds in made(sim, suite).values())
     assert run.outputs["TrainOutcome"] == "Failed"
     assert "cancelled (signal" in run.outputs["TrainOutcomeReason"]
+
+
+@pytest.mark.parametrize("destination", ["Test", "Production"])
+def test_each_child_of_a_train_is_decided_as_the_same_child_alone(step, sim, suite, destination):
+    """The shared reads change what is requested, never what is decided or said about a child."""
+    what_if = {"WhatIf.Value": "Yes"}
+    train = each_child(step(SUITE, destination, **what_if).outputs)
+    for name in CHILDREN:
+        alone = step(name, destination, **what_if)
+        mine = {k: v for k, v in alone.outputs.items() if k in train[name]}
+        assert train[name] == mine, name
+        assert "has been deployed to" not in alone.text() or [
+            line for line in alone.text().splitlines() if "has been deployed to" in line][0] in \
+            step.runs[0].text().replace("[{0}] ".format(name), ""), name

@@ -1,10 +1,13 @@
 """What planning a release train costs in requests, on generated worlds of 1, 10 and 100 children.
 
-The issue's ceiling is 10 + 3·N requests for N children (and 10 for one child alone). The shared
-lookups (projects, channels, environments, lifecycle previews) are read once per train whatever
-N is; each child's own history search, release checks, preview and notes still cost about eight
-requests each, so the ceiling itself is not met yet: that test is an expected failure, strict,
-so it turns red the day the bound is reached and the mark must go.
+The issue's ceiling is 10 + 3·N requests for N children (and 10 for one child alone). A train
+reads what its children share once (projects, channels, environments, lifecycle previews, and
+the children's whole deployment history with its tasks and releases, a hundred at a time); each
+child then costs three requests of its own (its release's deployment template, its preview, its
+process template for the notes). Ten children keep within the ceiling. A hundred need 329
+(the shared history of 1,100 deployments takes 25 requests where the ceiling leaves 10), and a
+single child still needs 12 (its own path is unchanged, request for request): those two are
+strict expected failures, so they turn red the day the bound is reached and the mark must go.
 """
 
 import pytest
@@ -43,12 +46,22 @@ def test_what_children_share_is_read_once_per_train(counts, children):
     assert counts[children]["GET /api/{space}/projects/{id}/channels"] == 0
 
 
-def test_request_count_grows_by_a_fixed_amount_per_child(counts):
+def test_each_child_beyond_the_shared_reads_costs_its_own_three_requests(counts):
     per_child = (sum(counts[100].values()) - sum(counts[10].values())) / 90.0
-    assert per_child <= 8
+    assert per_child < 3.5
+    for route in ("GET /api/{space}/releases/{id}/deployments/template",
+                  "GET /api/{space}/releases/{id}/deployments/preview/{env}",
+                  "GET /api/{space}/deploymentprocesses/{id}/template"):
+        assert counts[100][route] == 100, route
+    assert counts[100]["GET /api/{space}/releases/{id}/deployments"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="each child's search still costs ~8 requests (bound: 3)")
-@pytest.mark.parametrize("children", [1, 10, 100])
-def test_planning_keeps_within_ten_plus_three_per_child(counts, children):
+def test_ten_children_plan_within_ten_plus_three_per_child(counts):
+    assert sum(counts[10].values()) <= 10 + 3 * 10
+
+
+@pytest.mark.xfail(strict=True, reason="1 child: 12 requests, its path unchanged; 100: 329, "
+                                       "the shared history costs 25")
+@pytest.mark.parametrize("children", [1, 100])
+def test_planning_keeps_within_the_ceiling_at_the_extremes(counts, children):
     assert sum(counts[children].values()) <= (10 if children == 1 else 10 + 3 * children)
