@@ -1,6 +1,7 @@
 """Benchmark: does one promotion cost the same whatever the child's history? (DESIGN §9)
 
-    python lib/child_deploy_bench.py [--sizes 10,1000,10000] [--children 1,10,100] [--latency-ms 20]
+    python lib/child_deploy_bench.py [--sizes 10,1000,10000] [--children 1,10,100]
+        [--train-releases 3] [--latency-ms 20]
 
 The release train's table (`--children`) is measured by `child_deploy_bench_train`; an empty
 list (`--sizes ""` or `--children ""`) skips that table.
@@ -203,6 +204,8 @@ def parse_args(argv):
                         help="comma-separated history sizes (default 10,1000,10000)")
     parser.add_argument("--children", default="1,10,100",
                         help="comma-separated release-train sizes (default 1,10,100)")
+    parser.add_argument("--train-releases", type=int, default=3,
+                        help="releases of history per train child (default 3)")
     parser.add_argument("--latency-ms", type=int, default=20,
                         help="latency injected into every API request (default 20)")
     return parser.parse_args(argv)
@@ -222,10 +225,11 @@ def main(argv=None):
         print(summary_table(results, args.latency_ms) + "\n")
         print(route_table(results))
     from child_deploy_bench_train import measure_train, plan_route_table, train_table
-    trains = [r for n in sizes_of(args.children) for r in measure_train(n, args.latency_ms)]
+    trains = [r for n in sizes_of(args.children)
+              for r in measure_train(n, args.latency_ms, args.train_releases)]
     if trains:
-        print("\nRelease train to Production, generated projects, python {0}.{1}\n".format(
-            *sys.version_info[:2]))
+        print("\nRelease train to Production, generated projects with {0} releases each, "
+              "python {1}.{2}\n".format(args.train_releases, *sys.version_info[:2]))
         print(train_table(trains, args.latency_ms) + "\n")
         print(plan_route_table(trains))
     return 0 if all(r.exit_code == 0 for r in results + trains) else 1

@@ -44,10 +44,10 @@ def waves_text(names):
     return "\n".join(", ".join(names[i:i + WAVE_WIDTH]) for i in range(0, len(names), WAVE_WIDTH))
 
 
-def arrange_train(sim, children):
+def arrange_train(sim, children, releases=3):
     """The generated world and a live parent deployment; returns the step's variables."""
     world = sim.world
-    made = generate_suite(world, projects=children, releases=3)
+    made = generate_suite(world, projects=children, releases=releases)
     with world.lock:
         parent = world.add_project("Platform Release", made.lifecycle)
         release = world.add_release(parent, "1.0.0")
@@ -68,10 +68,10 @@ def arrange_train(sim, children):
     }
 
 
-def serve(connection, children, latency_ms):
+def serve(connection, children, latency_ms, releases):
     """The simulator's process: one world, answering a What-If run and then a real run."""
     with Simulator(clock=ManualClock()) as sim:
-        variables = arrange_train(sim, children)
+        variables = arrange_train(sim, children, releases)
         sim.faults.latency_ms = latency_ms
         for _phase in ("plan", "deploy"):
             sim.reset_requests()
@@ -100,11 +100,13 @@ def run_phase(variables, children, phase):
                        clock.monotonic() - simulated_start, peak)
 
 
-def measure_train(children, latency_ms=20):
-    """Plan, then deploy, a train of `children` generated projects; two TrainResults."""
+def measure_train(children, latency_ms=20, releases=3):
+    """Plan, then deploy, a train of `children` generated projects (each with `releases`
+    releases of history); two TrainResults."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve, args=(theirs, children, latency_ms), daemon=True)
+    process = context.Process(target=serve, args=(theirs, children, latency_ms, releases),
+                                  daemon=True)
     process.start()
     results = []
     try:
