@@ -48,8 +48,8 @@ PARAMETERS = (
          "Several lines make a *release train*: each line is a wave, run after the one above "
          "it; names on one line, separated by commas, deploy side by side. A line "
          "`group: Platform` stands for every project of the project group *Platform*. Every "
-         "other parameter applies to each child. (The field keeps v29's single-line box; bind it "
-         "to a multi-line project variable to type several lines.)"),
+         "other parameter applies to each child. One line is the single-child step, as in v29.",
+         control="MultiLineText"),
     _row("ChildProject.Release.Number", "release_pattern", "Child Project Release Number",
          "pattern",
          "Which release to consider.\n\n- *Blank*: the newest release that qualifies.\n"
