@@ -143,7 +143,7 @@ class Catalog:
     def __init__(self, client, batch=False):
         self.client, self.batch = client, batch
         self._read = {}
-        self.history = None         # a train's SharedHistory (choosing.py), once it is read
+        self.history = None         # a train's RecentHistory (choosing.py), read once
 
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
