@@ -6,6 +6,7 @@ Only a candidate that passes the pattern costs a request of its own (its deploym
 and the first one that the destination can take ends the search.
 """
 
+import threading
 from collections import namedtuple
 
 from .errors import AnswerTooLargeError, StepError
@@ -50,13 +51,14 @@ class RecentHistory:
     def __init__(self, client, project_ids, pages=1):
         self.client, self.project_ids, self.pages = client, sorted(set(project_ids)), pages
         self.environment_ids, self.deployments, self.complete = None, [], False
-        self.history = History(client)
+        self.history, self._lock = History(client), threading.Lock()
 
     def covers(self, environment_ids):
         """Read (the first time) for these environments; whether the read serves them."""
-        if self.environment_ids is None:
-            self.environment_ids = frozenset(environment_ids)
-            self._read()
+        with self._lock:        # children may be planned side by side (planning.py)
+            if self.environment_ids is None:
+                self.environment_ids = frozenset(environment_ids)
+                self._read()
         return bool(self.project_ids) and set(environment_ids) <= self.environment_ids
 
     def _read(self):

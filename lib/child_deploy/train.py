@@ -18,6 +18,7 @@ from .errors import StepCancelledError, StepError, TrainError
 from .host import ChildHost
 from .lookups import HISTORY_PAGE, Catalog
 from .outcome import Outcome, nothing_to_deploy, publish
+from .planning import plan_side_by_side
 from .release_notes import write_artifact
 from .selection import REDEPLOY
 from .settings import Wave
@@ -123,8 +124,7 @@ class Train:
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
-        for child in self.children:
-            self.plan_one(child, plan_child, catalog)
+        plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
