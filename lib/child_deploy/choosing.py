@@ -1,9 +1,11 @@
 """Finding the child release to deploy: the search, page by page, with a reason for each skip.
 
-The request count does not grow with history: deployments are read a page of 100 at a time and
-only as far as needed, and the tasks and releases behind a page are fetched in one batch each.
-Only a candidate that passes the pattern costs a request of its own (its deployment template),
-and the first one that the destination can take ends the search.
+The request count does not grow with history: one bounded read of the newest successful
+deployments (RecentHistory, shared by every child of a run) usually settles the choice; a child
+it does not settle reads its own deployments a page of 100 at a time and only as far as needed,
+the tasks and releases behind a page fetched in one batch each. Only a candidate that passes
+the pattern costs a request of its own (its deployment template), and the first one that the
+destination can take ends the search.
 """
 
 import threading
