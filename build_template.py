@@ -40,7 +40,7 @@ MODULES = (
     "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions",
     "lookups", "choosing",
     "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "following",
-    "delivery", "convoy", "train_report", "train", "flow", "runner", "entry",
+    "delivery", "convoy", "train_report", "planning", "train", "flow", "runner", "entry",
 )
 TERMINAL_ONLY = ("cli",)     # in the package for deploy_child_project.py, never in the body
 

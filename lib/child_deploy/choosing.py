@@ -1,11 +1,14 @@
 """Finding the child release to deploy: the search, page by page, with a reason for each skip.
 
-The request count does not grow with history: deployments are read a page of 100 at a time and
-only as far as needed, and the tasks and releases behind a page are fetched in one batch each.
-Only a candidate that passes the pattern costs a request of its own (its deployment template),
-and the first one that the destination can take ends the search.
+The request count does not grow with history: one bounded read of the newest successful
+deployments (RecentHistory, shared by every child of a run) usually settles the choice; a child
+it does not settle reads its own deployments a page of 100 at a time and only as far as needed,
+the tasks and releases behind a page fetched in one batch each. Only a candidate that passes
+the pattern costs a request of its own (its deployment template), and the first one that the
+destination can take ends the search.
 """
 
+import threading
 from collections import namedtuple
 
 from .errors import AnswerTooLargeError, StepError
@@ -14,9 +17,9 @@ from .lookups import (HISTORY_PAGE, channel_releases, deployment_template, relea
 from .selection import (ALWAYS_LATEST, REDEPLOY, can_promote, order_candidates, search_text,
                         version_matches)
 
-Choice = namedtuple("Choice", "release reason")
+# `places`: where the search saw the chosen release deployed (None: it did not look).
+Choice = namedtuple("Choice", "release reason places", defaults=(None,))
 DESTINATION_PAGE = 20
-MAX_SHARED_PAGES = 30     # a train's shared history beyond 3,000 deployments is not read whole
 
 
 class History:
@@ -36,89 +39,124 @@ class History:
         return order_candidates(deployments, self.tasks, self.releases)
 
 
-class SharedHistory:
-    """Every deployment of a train's children, read once in pages of 100 (any environment, any
-    state), with the tasks and releases behind them, a hundred ids a request.
+class RecentHistory:
+    """The newest successful deployments of some projects to some environments, read once.
 
-    Only a history read to its end (within MAX_SHARED_PAGES) answers a child's search: then a
-    child's deployments to its source environments, to its destination and of its chosen release
-    are all in it. A longer one is not loaded further, and each child searches as on its own.
+    One bounded read serves every child of a run (a train's children, or the one child alone):
+    `deployments?projects=..&environments=..&taskState=Success`, newest first, `pages` pages of
+    100 and no more, with the tasks and releases behind them in a batch each. Its cost depends on
+    the number of children, never on the length of their history: two deployments per child
+    (its destination's current one and its newest in a source) is what a decision usually needs.
+    A child the read does not settle searches the server on its own (ReleaseSearch).
     """
 
-    def __init__(self, client, project_ids):
-        self.deployments, self.complete = [], False
-        self.history = History(client)
-        if not project_ids:
+    def __init__(self, client, project_ids, pages=1):
+        self.client, self.project_ids, self.pages = client, sorted(set(project_ids)), pages
+        self.environment_ids, self.deployments, self.complete = None, [], False
+        self.history, self._lock = History(client), threading.Lock()
+
+    def covers(self, environment_ids):
+        """Read (the first time) for these environments; whether the read serves them."""
+        with self._lock:        # children may be planned side by side (planning.py)
+            if self.environment_ids is None:
+                self.environment_ids = frozenset(environment_ids)
+                self._read()
+        return bool(self.project_ids) and set(environment_ids) <= self.environment_ids
+
+    def _read(self):
+        if not self.project_ids:
             return
+        pages = self.client.pages("deployments", {
+            "projects": ",".join(self.project_ids), "taskState": "Success", "take": HISTORY_PAGE,
+            "environments": ",".join(sorted(self.environment_ids))})
         try:
-            for number, page in enumerate(client.pages("deployments", {
-                    "projects": ",".join(sorted(project_ids)), "take": HISTORY_PAGE})):
-                if number >= MAX_SHARED_PAGES:
-                    return
-                self.deployments.extend(d for d in page if isinstance(d, dict))
+            self.complete = self._take(pages)
         except StepError as error:
             if not getattr(error, "retryable", False) and not isinstance(error, AnswerTooLargeError):
                 raise
-            return
-        for start in range(0, len(self.deployments), HISTORY_PAGE):
-            self.history.load(self.deployments[start:start + HISTORY_PAGE])
-        self.complete = True
+            self.deployments, self.complete = [], False
+        self.history.load(self.deployments)
+
+    def _take(self, pages):
+        """Read at most `pages` pages (no request beyond them); whether the history ended."""
+        for number, page in enumerate(pages, start=1):
+            self.deployments.extend(d for d in page if isinstance(d, dict))
+            if number >= self.pages:
+                return len(page) < HISTORY_PAGE
+        return True
 
     def of(self, project_id, environment_ids, channel_id=None, tenant_id=None):
-        """The project's deployments to those environments (channel, tenant), newest first."""
+        """The project's deployments read to those environments (channel, tenant), newest first."""
         return [d for d in self.deployments if d.get("ProjectId") == project_id
                 and d.get("EnvironmentId") in environment_ids
                 and (not channel_id or d.get("ChannelId") == channel_id)
                 and (not tenant_id or d.get("TenantId") == tenant_id)]
 
-    def of_release(self, release_id):
-        return [d for d in self.deployments if d.get("ReleaseId") == release_id]
-
 
 class ReleaseSearch:
     """One search for one child deployment: the context, the history read so far, the log.
 
-    With a complete SharedHistory (a train's) the search reads it instead of the server.
+    It reads the run's RecentHistory first; what that bounded read does not settle (no
+    deployment to the destination, no acceptable candidate in what was read) is then searched
+    on the server page by page, as far as needed. Each release is examined (and logged) once.
     """
 
     def __init__(self, client, log, target, shared=None):
         self.client, self.log, self.target = client, log, target
-        self.shared = shared if shared is not None and shared.complete else None
+        envs = list(target.plan.environment_ids) + [target.destination["Id"]]
+        self.shared = shared if shared is not None and shared.covers(envs) else None
         self.history = self.shared.history if self.shared else History(client)
+        self.read, self._verdicts = [], {}
+
+    def places(self, release):
+        """The environments where the search saw the release deployed, newest first."""
+        names = [self.target.names.get(d.get("EnvironmentId")) for d in self.read
+                 if d.get("ReleaseId") == release["Id"]]
+        return tuple(n for i, n in enumerate(names) if n and n not in names[:i])
 
     def destination_current(self, first_source_page=()):
         """The release that last succeeded in the destination (for the tenant), or None."""
         t = self.target
-        if self.shared:
-            pages = iter([self.shared.of(t.project["Id"], [t.destination["Id"]],
-                                         tenant_id=t.tenant_id)])
-        else:
-            pages = successful_deployments(self.client, t.project["Id"], [t.destination["Id"]],
-                                           tenant_id=t.tenant_id, page_size=DESTINATION_PAGE)
-        page = next(pages, [])
-        self.history.load(list(page) + list(first_source_page))
+        page = self._shared_of([t.destination["Id"]], None, t.tenant_id)
+        if not page and not (self.shared and self.shared.complete):
+            page = next(successful_deployments(self.client, t.project["Id"], [t.destination["Id"]],
+                                               tenant_id=t.tenant_id, page_size=DESTINATION_PAGE), [])
+        self._seen(list(page) + list(first_source_page))
         candidates = self.history.candidates(page)
         return self.history.releases.get(candidates[0].release_id) if candidates else None
 
     def from_deployments(self, mode, pattern, tenant_filter):
         """The newest release deployed to the source environments that the destination can take."""
         t = self.target
-        if self.shared:
-            pages = iter([self.shared.of(t.project["Id"], t.plan.environment_ids,
-                                         t.channel["Id"], tenant_filter)])
-        else:
-            pages = successful_deployments(self.client, t.project["Id"], t.plan.environment_ids,
-                                           channel_id=t.channel["Id"], tenant_id=tenant_filter)
-        first = next(pages, [])
-        current = self.destination_current(first)
-        for page in _chain([first], pages):
-            self.history.load(page)
+        mine = self._shared_of(t.plan.environment_ids, t.channel["Id"], tenant_filter)
+        current = self.destination_current(mine)
+        choice = self._first_acceptable([mine], mode, pattern)
+        if choice.release is not None or (self.shared and self.shared.complete):
+            return current, choice
+        pages = successful_deployments(self.client, t.project["Id"], t.plan.environment_ids,
+                                       channel_id=t.channel["Id"], tenant_id=tenant_filter)
+        return current, self._first_acceptable(pages, mode, pattern)
+
+    def _shared_of(self, environment_ids, channel_id, tenant_id):
+        if not self.shared:
+            return []
+        return self.shared.of(self.target.project["Id"], environment_ids, channel_id, tenant_id)
+
+    def _seen(self, deployments):
+        self.history.load(deployments)
+        known = {id(d) for d in self.read}
+        self.read.extend(d for d in deployments if id(d) not in known)
+
+    def _first_acceptable(self, pages, mode, pattern):
+        t = self.target
+        for page in pages:
+            self._seen(page)
             for candidate in self.history.candidates(page):
                 release = self.history.releases[candidate.release_id]
                 if mode == REDEPLOY or self._acceptable(release, pattern, "was deployed to " +
                                                         t.names.get(candidate.environment_id, "")):
-                    return current, Choice(release, self._why(mode, candidate))
-        return current, Choice(None, "")
+                    return Choice(release, self._why(mode, candidate), self.places(release))
+        return Choice(None, "")
 
     def from_channel(self, mode, pattern):
         """The newest release of the channel that matches and that the destination can take."""
@@ -133,6 +171,12 @@ class ReleaseSearch:
         return Choice(None, "")
 
     def _acceptable(self, release, pattern, where):
+        """Whether the destination can take the release; each release is judged (and said) once."""
+        if release["Id"] not in self._verdicts:
+            self._verdicts[release["Id"]] = self._judge(release, pattern, where)
+        return self._verdicts[release["Id"]]
+
+    def _judge(self, release, pattern, where):
         if not version_matches(pattern, release.get("Version")):
             self.log("Release {0} {1} but does not match {2}; next.".format(
                 release.get("Version"), where, pattern))
@@ -165,13 +209,6 @@ def choose_release(search, mode, pattern, tenant_filter):
                    "channel's releases.")
         choice = search.from_channel(mode, pattern)
     return current, choice
-
-
-def _chain(first, rest):
-    for page in first:
-        yield page
-    for page in rest:
-        yield page
 
 
 def _matching(pattern):

@@ -32,11 +32,12 @@ Delivery = namedtuple("Delivery", "target release current request approval base 
                       defaults=("",))
 
 
-def decide_delivery(client, host, settings, target, release, current):
+def decide_delivery(client, host, settings, target, release, current, places=None):
     """Every decision about a chosen release, with no change made: a Delivery to apply, or
-    the published Outcome when there is nothing to deploy (already there, targets differ)."""
+    the published Outcome when there is nothing to deploy (already there, targets differ).
+    `places`: where the release search saw it deployed (None: ask Octopus)."""
     version, current_version = release["Version"], current["Version"] if current else ""
-    explain_release(client, host, target, release, current_version)
+    explain_release(client, host, target, release, current_version, places)
     preview = deployment_preview(client, release["Id"], target.destination["Id"], target.tenant_id)
     notes = release_notes_for(client, target, release, preview)
     host.known_outcome = chosen_not_deployed(version, notes, current_version)
@@ -81,25 +82,32 @@ def begin_delivery(client, host, clock, settings, delivery):
                             delivery.approval)
 
 
-def explain_release(client, host, target, release, current_version):
-    """Say where the chosen release has been and what it means for the destination."""
-    shared = target.history
-    if shared is not None and shared.complete:
-        deployments = shared.of_release(release["Id"])
-    else:
-        deployments = client.get("releases/{0}/deployments".format(release["Id"]),
-                                 params={"take": 100}).get("Items") or []
-    places = []
-    for deployment in deployments:
-        name = target.names.get(deployment.get("EnvironmentId"))
-        if name and name not in places:
-            places.append(name)
+def explain_release(client, host, target, release, current_version, places=None):
+    """Say where the chosen release has been and what it means for the destination.
+
+    The release search already read the release's successful deployments to the source
+    environments and the destination: those are the places worth naming, at no extra request.
+    """
+    if places is None:
+        places = deployed_places(client, target, release)
     host.highlight("Release {0} of {1} has been deployed to {2}.".format(
         release["Version"], target.project["Name"], ", ".join(places) or "no environment yet"))
     movement = release_movement(release["Version"], current_version)
     host.info("{0} runs {1} now: deploying {2} is {3}.".format(
         target.destination["Name"], current_version or "no release", release["Version"],
         MOVEMENT_TEXT[movement]))
+
+
+def deployed_places(client, target, release):
+    """The environments of the release's deployments, newest first, in one request."""
+    deployments = client.get("releases/{0}/deployments".format(release["Id"]),
+                             params={"take": 100}).get("Items") or []
+    places = []
+    for deployment in deployments:
+        name = target.names.get(deployment.get("EnvironmentId"))
+        if name and name not in places:
+            places.append(name)
+    return places
 
 
 def release_notes_for(client, target, release, preview):

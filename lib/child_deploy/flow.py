@@ -13,7 +13,7 @@ then applies the plan wave by wave.
 
 from collections import namedtuple
 
-from .choosing import ReleaseSearch, choose_release
+from .choosing import RecentHistory, ReleaseSearch, choose_release
 from .decisions import decide_tenant, tenant_in_sources
 from .delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from .errors import NoReleaseError
@@ -23,7 +23,7 @@ from .selection import PROMOTE, LifecycleError, choose_source_environments, phas
 from .targets import requested_machines
 from .train import run_train
 
-# `history`: a train's SharedHistory of every child's deployments (None for a single child).
+# `history`: the RecentHistory of the run's children (one read for a whole train).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
                               "names environments machines approval history", defaults=(None,))
 
@@ -49,7 +49,8 @@ def plan_child(settings, client, host, catalog=None):
         target, tenancy = resolve_names(client, host, settings, catalog)
         target = plan_target(client, host, settings, target, tenancy, catalog)
         current, choice = find_release(client, host, settings, target)
-        decided = decide_delivery(client, host, settings, target, choice.release, current)
+        decided = decide_delivery(client, host, settings, target, choice.release, current,
+                                  places=choice.places)
         return decided._replace(reason=choice.reason) if isinstance(decided, Delivery) else decided
     except Finished as finished:
         return finished.outcome
@@ -94,7 +95,7 @@ def resolve_names(client, host, settings, catalog):
     target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
                     tenancy.tenant and tenancy.tenant["Id"],
                     {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
-                    catalog.history)
+                    catalog.history or RecentHistory(client, [project["Id"]]))
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
 
 

@@ -6,6 +6,7 @@ batches (`ids=`), never one request per item examined.
 """
 
 import difflib
+import threading
 
 from .errors import NotFoundError
 
@@ -142,8 +143,8 @@ class Catalog:
 
     def __init__(self, client, batch=False):
         self.client, self.batch = client, batch
-        self._read = {}
-        self.history = None         # a train's SharedHistory (choosing.py), once it is read
+        self._read, self._lock = {}, threading.Lock()
+        self.history = None         # a train's RecentHistory (choosing.py), read once
 
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
@@ -152,9 +153,11 @@ class Catalog:
         return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
 
     def _once(self, key, read):
-        if key not in self._read:
-            self._read[key] = read()
-        return self._read[key]
+        """Read once, even when children are planned side by side (planning.py)."""
+        with self._lock:
+            if key not in self._read:
+                self._read[key] = read()
+            return self._read[key]
 
     def project(self, name):
         if not self.batch:

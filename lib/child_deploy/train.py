@@ -10,14 +10,15 @@ stops the train, or not, or rolls back what the train changed, as *When a child 
 import os
 from dataclasses import replace
 
-from .choosing import SharedHistory
+from .choosing import RecentHistory
 from .convoy import Convoy
 from .delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from .deployment import CANCEL_BUDGET_SECONDS, cancel_child
 from .errors import StepCancelledError, StepError, TrainError
 from .host import ChildHost
-from .lookups import Catalog
+from .lookups import HISTORY_PAGE, Catalog
 from .outcome import Outcome, nothing_to_deploy, publish
+from .planning import plan_side_by_side
 from .release_notes import write_artifact
 from .selection import REDEPLOY
 from .settings import Wave
@@ -98,6 +99,12 @@ def expand_groups(client, waves):
     return expanded
 
 
+def history_pages(children):
+    """Pages of recent history a train reads once: two deployments per child (its destination's
+    current one, its newest in a source), in pages of 100; never more for a longer history."""
+    return max(1, -(-2 * children // HISTORY_PAGE))
+
+
 class Train:
     """The run of one train: plan, apply wave by wave, roll back, report."""
 
@@ -112,13 +119,12 @@ class Train:
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
         catalog = Catalog(self.client, batch=True)
-        catalog.history = SharedHistory(self.client, catalog.project_ids(
-            [c.name for c in self.children]))
+        catalog.history = RecentHistory(self.client, catalog.project_ids(
+            [c.name for c in self.children]), pages=history_pages(len(self.children)))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
-        for child in self.children:
-            self.plan_one(child, plan_child, catalog)
+        plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
