@@ -88,10 +88,11 @@ def explain_release(client, host, target, release, current_version, places=None)
     The release search already read the release's successful deployments to the source
     environments and the destination: those are the places worth naming, at no extra request.
     """
+    how = "successfully " if places is not None else ""    # the search read successes only
     if places is None:
         places = deployed_places(client, target, release)
-    host.highlight("Release {0} of {1} has been deployed to {2}.".format(
-        release["Version"], target.project["Name"], ", ".join(places) or "no environment yet"))
+    host.highlight("Release {0} of {1} has been deployed {2}to {3}.".format(
+        release["Version"], target.project["Name"], how, ", ".join(places) or "no environment yet"))
     movement = release_movement(release["Version"], current_version)
     host.info("{0} runs {1} now: deploying {2} is {3}.".format(
         target.destination["Name"], current_version or "no release", release["Version"],
