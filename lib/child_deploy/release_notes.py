@@ -34,17 +34,27 @@ def _build_information_lines(changes):
 
 
 def selected_package_versions(release, process_template):
-    """`PackageId.Version` for each package the release selected, in the release's order."""
+    """`PackageId.Version` for each package the release selected, in the release's order.
+
+    One action can reference several packages (a primary one and named extras), so a selection is
+    matched by step, action and `PackageReferenceName`, not by step and action alone.
+    """
     packages = (process_template or {}).get("Packages") or ()
     found = []
     for selected in release.get("SelectedPackages") or ():
-        step = selected.get("StepName")
-        action = selected.get("ActionName") or step
         for package in packages:
-            if package.get("StepName") == step and (package.get("ActionName") or step) == action:
+            if _same_reference(package, selected):
                 found.append("{0}.{1}".format(package.get("PackageId"), selected.get("Version")))
                 break
     return _unique(found)
+
+
+def _same_reference(package, selected):
+    step = selected.get("StepName")
+    return (package.get("StepName") == step
+            and (package.get("ActionName") or step) == (selected.get("ActionName") or step)
+            and (package.get("PackageReferenceName") or "")
+            == (selected.get("PackageReferenceName") or ""))
 
 
 def artifact_name(project_name, version, environment_name, now):

@@ -30,10 +30,6 @@ def test_a_selected_package_of_another_step_or_action_is_not_listed():
     assert selected_package_versions(release, TWO_ACTIONS) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: release_notes.selected_package_versions matches a "
-                   "selected package by step and action only, so an action with two package "
-                   "references lists its first package under both versions (PackageReferenceName "
-                   "ignored)")
 def test_an_action_with_two_package_references_lists_each_package():
     template = {"Packages": [
         {"StepName": "Deploy", "ActionName": "Deploy", "PackageId": "WebAPI", "PackageReferenceName": ""},
