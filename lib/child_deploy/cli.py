@@ -89,13 +89,11 @@ def build_parser():
 
 
 def takes_lines(row):
-    """A parameter of several lines, whose flag is repeated rather than quoted with newlines.
+    """A parameter of several lines, whose flag is repeated rather than quoted with newlines
+    (each `--project-name` is one wave of a train).
 
-    *Child Project Name* keeps v29's single-line box in Octopus, yet its lines are a train's
-    waves. A certificate is multi-line too, but one PEM is one value: its flag is given once.
+    A certificate is multi-line too, but one PEM is one value: its flag is given once.
     """
-    if row.field == "project_name":
-        return True
     return row.control == "MultiLineText" and row.kind != "pem"
 
 
