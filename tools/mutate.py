@@ -69,7 +69,8 @@ TEST_MAP = {
     # The failure model (issue 12) and the release train (issue 13).
     "wildcards": ["tests/unit/test_wildcards.py", "tests/unit/test_selection.py",
                   "tests/e2e/test_v29_parity.py"],
-    "paging": ["tests/unit/test_client.py", "tests/e2e/test_hostile_network.py"],
+    "paging": ["tests/unit/test_paging.py", "tests/unit/test_client.py",
+               "tests/e2e/test_hostile_network.py"],
     "answers": ["tests/unit/test_client.py", "tests/e2e/test_hostile_network.py"],
     "deployment": ["tests/unit/test_never_twice_logic.py", "tests/e2e/test_never_twice.py",
                    "tests/e2e/test_signals.py"],

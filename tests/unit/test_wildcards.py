@@ -24,3 +24,18 @@ def test_patterns_like_refuses_raise(pattern):
 
 def test_literal_runs_skip_wildcards_and_resolve_escapes():
     assert literal_runs("2021.*.[0-9]-`*x?") == ["2021.", ".", "-*x"]
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ("1.0`", "1.0`", True),            # a backtick with nothing after it is itself
+    ("1.0`", "1.0", False),
+    ("2021.[1-1]", "2021.1", True),    # a one-character range is a range, not backwards
+    ("2021.[1-1]", "2021.2", False),
+])
+def test_edges_of_escapes_and_ranges(pattern, text, matches):
+    assert like(pattern, text) is matches
+
+
+def test_a_trailing_backtick_is_a_literal_run():
+    assert literal_runs("1.0`") == ["1.0`"]
+    assert literal_runs("1.*`") == ["1.", "`"]
