@@ -99,3 +99,13 @@ def test_a_roll_back_says_which_children_could_not_be_rolled_back():
     outcome, reason = train_outcome(lines, False, True)
     assert outcome == "RolledBack"
     assert "Rolled back: B." in reason and "Could not be rolled back: A." in reason
+
+
+def test_a_bad_pin_line_is_named_by_its_number_and_quoted_at_most_80_characters():
+    from child_deploy.waves import parse_pins
+    long_line = "Web API " + "x" * 200
+    with pytest.raises(ValueError) as raised:
+        parse_pins("Database::2021.1.0.1\n" + long_line)
+    text = str(raised.value)
+    assert "line 2 must look like Project::Version" in text
+    assert '(got "' + long_line[:80] + '")' in text
