@@ -109,3 +109,19 @@ def test_a_bad_pin_line_is_named_by_its_number_and_quoted_at_most_80_characters(
     text = str(raised.value)
     assert "line 2 must look like Project::Version" in text
     assert '(got "' + long_line[:80] + '")' in text
+
+
+def test_the_outcome_table_shows_blanks_as_words_and_the_plan_until_a_result_exists():
+    from child_deploy.train_report import outcome_table
+    rows = outcome_table([
+        ChildLine("Web UI", 2, "", "", "unchanged", "NoRelease", "nothing qualifies", "", False),
+        ChildLine("Web API", 1, "2021.1.0.1", "2021.1.1.2", "upgrade", "Deploy", "newer", "Deployed",
+                  False)]).splitlines()
+    assert rows[2] == "| Web UI | 2 | none | - | NoRelease | nothing qualifies |"
+    assert rows[3] == "| Web API | 1 | 2021.1.0.1 | 2021.1.1.2 | Deployed | newer |"
+
+
+def test_the_manifest_json_keeps_names_as_written():
+    from child_deploy.train_report import manifest_json
+    line = ChildLine("Zürich Web", 1, "1.0", "1.1", "upgrade", "Deploy", "", "Deployed", False)
+    assert manifest_json([line]) == '{"Zürich Web": "1.1"}'
