@@ -18,3 +18,18 @@ def test_bytes_per_poll_stay_bounded_as_the_log_grows_and_no_line_is_lost():
     windows = sorted(polls)[:-whole] if whole else polls
     assert len(windows) > 40 and max(windows) < 25000 < log_bytes / 10
     assert summary(polls)["last tenth (mean bytes/poll)"] < 25000
+
+
+def test_the_built_body_reads_tails_of_a_long_log_and_prints_every_line_once(step, sim, suite):
+    """The same on the built template, as Calamari runs it: the simulator sees what it asks."""
+    from octopus_sim import TaskScript
+    texts = ["Line {0:05d}: copied file {0}".format(n) for n in range(1, 3001)]
+    sim.world.set_task_script(suite.projects["Web API"],
+                              TaskScript(run_seconds=300, log_lines=texts))
+    run = step("Web API", "Staging", **{"EnableEnhancedLogging.Value": "Yes"})
+    assert run.exit_code == 0, run.result_message
+    details = [r for r in sim.requests if r.path.endswith("/details")]
+    whole = [r for r in details if not any(k.lower() == "tail" for k in r.query)]
+    assert len(details) > 40 and len(whole) <= 2
+    printed = [line for line in run.text().splitlines() if line.startswith("|  Line ")]
+    assert sorted(printed) == ["|  " + t for t in texts]
