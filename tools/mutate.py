@@ -52,6 +52,7 @@ TEST_MAP = {
     "selection": ["tests/unit/test_selection.py", "tests/unit/test_pins_selection.py",
                   "tests/e2e/test_pins_release_choice.py", "tests/e2e/test_release_choice.py"],
     "choosing": ["tests/unit/test_selection.py", "tests/e2e/test_pins_release_choice.py",
+                 "tests/unit/test_recent_history.py", "tests/e2e/test_pins_recent_history.py",
                  "tests/e2e/test_release_choice.py", "tests/e2e/test_train_cost.py"],
     "decisions": ["tests/unit/test_decisions.py", "tests/e2e/test_pins_release_choice.py",
                   "tests/e2e/test_release_choice.py", "tests/e2e/test_bad_input.py"],
