@@ -56,3 +56,11 @@ def test_a_train_child_with_other_environments_is_searched_on_its_own(step, sim,
     assert run.exit_code == 0, run.result_message
     assert run.outputs["Child[Reports].ReleaseToPromote"] == "4.0.1"
     assert run.outputs["Child[Web API].ReleaseToPromote"] == "2021.1.1.2"
+
+
+def test_the_deployed_line_names_every_place_newest_first(step, sim, suite):
+    deploy_history(sim, suite, "Web API", "2021.1.1.2", ["Staging"], hours_ago=1)
+    run = step("Web API", "Staging", **WHAT_IF)
+    assert run.outputs["ChildOutcome"] == "AlreadyDeployed"
+    [line] = [l for l in run.text().splitlines() if "has been deployed" in l]
+    assert line.endswith("Release 2021.1.1.2 of Web API has been deployed successfully to Staging, Test.")
