@@ -75,7 +75,7 @@ TEST_MAP = {
     "answers": ["tests/unit/test_answers.py", "tests/unit/test_client.py",
                 "tests/e2e/test_hostile_network.py"],
     "deployment": ["tests/unit/test_never_twice_logic.py", "tests/e2e/test_never_twice.py",
-                   "tests/e2e/test_signals.py"],
+                   "tests/e2e/test_deploy_and_wait.py", "tests/e2e/test_signals.py"],
     "waves": ["tests/unit/test_train_parts.py", "tests/e2e/test_train.py"],
     "train_report": ["tests/unit/test_train_parts.py", "tests/e2e/test_train.py"],
 }

@@ -144,3 +144,25 @@ def test_a_create_refused_with_a_4xx_is_not_looked_for_nor_repeated(step, sim, s
     assert created_deployments(sim, suite, "Web API", "Staging") == []
     assert len([r for r in sim.requests if r.method == "POST"]) == 1
     assert "checking whether Octopus created" not in run_.text()
+
+
+def test_a_create_lost_twice_without_a_trace_is_sent_twice_then_reported(step, sim, suite):
+    """Lost before Octopus applied it, twice: one more call after looking, never a third."""
+    sim.faults.drop_connection(count=3, methods=("POST",), path_contains="/deployments",
+                               after_apply=False)
+    run_ = step("Web API", "Staging")
+    assert run_.exit_code != 0
+    assert created_deployments(sim, suite, "Web API", "Staging") == []
+    posts = [r for r in sim.requests if r.method == "POST" and r.path.endswith("/deployments")]
+    assert len(posts) == 2, posts
+
+
+def test_a_lone_new_deployment_is_settled_with_one_look(step, sim, suite):
+    """After creating, the look for an earlier twin reads the lane's active tasks only: with ours
+    the only one, no deployments are listed."""
+    sim.reset_requests()
+    run_ = step("Web API", "Staging", **{"WaitForFinish.Value": "No"})
+    assert run_.outputs["ChildOutcome"] == "Started", run_.result_message
+    listed = [r for r in sim.requests if r.method == "GET" and r.path.endswith("/deployments")
+              and any(k.lower() == "ids" for k in r.query)]
+    assert listed == []
