@@ -179,3 +179,18 @@ def test_a_readable_ca_certificate_is_accepted_as_given():
     pem = bundle[start:bundle.index(end, start) + len(end)]
     settings = make_settings(**{"ChildProject.Tls.TrustedCertificate": "\n" + pem + "\n"})
     assert settings.trusted_certificate == pem
+
+
+@pytest.mark.parametrize("names, train", [
+    ("Web API", False),                              # one name: the single-child step
+    ("Web API, Web UI", True),                       # two side by side
+    ("Web API\nWeb UI", True),                       # two waves
+    ("group: Platform", True),                       # a group is a train, even of one
+])
+def test_only_one_plain_name_is_a_single_child(names, train):
+    assert make_settings(**{"ChildProject.Project.Name": names}).is_train is train
+
+
+def test_every_printable_ascii_character_may_be_in_a_key():
+    key = "API-AZaz09!~"
+    assert make_settings(**{"ChildProject.Api.Key": key}).api_key == key
