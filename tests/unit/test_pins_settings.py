@@ -194,3 +194,9 @@ def test_only_one_plain_name_is_a_single_child(names, train):
 def test_every_printable_ascii_character_may_be_in_a_key():
     key = "API-AZaz09!~"
     assert make_settings(**{"ChildProject.Api.Key": key}).api_key == key
+
+
+@pytest.mark.parametrize("typed", ["Web API", "  Web API  ", "\nWeb API\n\n", "Web API,", "Web API ,"])
+def test_one_name_however_typed_is_that_project(typed):
+    settings = make_settings(**{"ChildProject.Project.Name": typed})
+    assert settings.project_name == "Web API" and not settings.is_train
