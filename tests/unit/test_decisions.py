@@ -170,3 +170,10 @@ def test_poll_interval_is_brisk_for_five_seconds_then_backs_off_to_five():
     assert intervals[:5] == [1.0] * 5
     assert intervals[5:8] == [1.5, 2.25, 3.375]
     assert intervals[-1] == 5.0
+
+
+def test_an_optional_prompted_variable_may_be_given_blank():
+    """Blank is a value for an optional variable (sent as such); only a required one needs text."""
+    values, unused = match_prompted_variables(FORM, (PromptedValue("DbUser", "sa"),
+                                                     PromptedValue("Note", "")))
+    assert values == {"guid-1": "sa", "guid-2": ""} and unused == []
