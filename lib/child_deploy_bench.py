@@ -187,13 +187,18 @@ def summary_table(results, latency_ms):
 
 def route_table(results):
     """Requests per route (the simulator's route templates), one column per history size."""
-    routes = sorted(set(route for r in results for route in r.counts))
-    lines = ["| route | " + " | ".join("{0:,}".format(r.size) for r in results) + " |",
-             "|---|" + "---:|" * len(results)]
+    return counts_table("route", ["{0:,}".format(r.size) for r in results],
+                        [r.counts for r in results])
+
+
+def counts_table(heading, columns, counts):
+    """A Markdown table of requests per route: one column per run, a total row at the end."""
+    routes = sorted(set(route for c in counts for route in c))
+    lines = ["| " + heading + " | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for route in routes:
-        lines.append("| `{0}` | ".format(route) + " | ".join(
-            str(r.counts.get(route, 0)) for r in results) + " |")
-    lines.append("| **total** | " + " | ".join(str(sum(r.counts.values())) for r in results) + " |")
+        lines.append("| `{0}` | ".format(route) + " | ".join(str(c.get(route, 0)) for c in counts)
+                     + " |")
+    lines.append("| **total** | " + " | ".join(str(sum(c.values())) for c in counts) + " |")
     return "\n".join(lines)
 
 

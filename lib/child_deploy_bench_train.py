@@ -22,7 +22,7 @@ from collections import namedtuple
 
 from child_deploy.host import TerminalHost
 from child_deploy.runner import run
-from child_deploy_bench import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime
+from child_deploy_bench import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime, counts_table
 from child_deploy_demo import loopback_session, scratch_directory
 from octopus_sim import ManualClock, Simulator, TaskScript
 from octopus_sim.history import generate_suite
@@ -131,14 +131,8 @@ def requests(result):
 def plan_route_table(results):
     """Planning requests per route, one column per train size: where each request goes."""
     plans = [r for r in results if r.phase == "plan"]
-    routes = sorted(set(route for r in plans for route in r.counts))
-    lines = ["| route (What If) | " + " | ".join("N = {0}".format(r.children) for r in plans) + " |",
-             "|---|" + "---:|" * len(plans)]
-    for route in routes:
-        lines.append("| `{0}` | ".format(route) + " | ".join(
-            str(r.counts.get(route, 0)) for r in plans) + " |")
-    lines.append("| **total** | " + " | ".join(str(requests(r)) for r in plans) + " |")
-    return "\n".join(lines)
+    return counts_table("route (What If)", ["N = {0}".format(r.children) for r in plans],
+                        [r.counts for r in plans])
 
 
 def train_table(results, latency_ms):
