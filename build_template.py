@@ -35,14 +35,19 @@ TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
 
 # Dependency order: each module uses only names defined by modules before it.
 MODULES = (
-    "errors", "host", "parameters", "scheduling", "wildcards", "waves", "settings", "clock",
-    "retrying",
-    "transport", "answers", "paging", "octopus_client", "dependencies", "selection", "decisions",
-    "lookups", "choosing",
-    "release_notes", "targets", "outcome", "waiting", "approvals", "deployment", "following",
-    "delivery", "convoy", "train_report", "planning", "train", "flow", "runner", "entry",
+    "base/errors", "base/clock", "base/host", "base/outcome",
+    "rules/wildcards", "rules/scheduling", "rules/selection", "rules/decisions", "rules/targets",
+    "rules/release_notes", "rules/approvals",
+    "octopus/retrying", "octopus/transport", "octopus/answers", "octopus/paging",
+    "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
+    "acting/waiting", "acting/deployment", "acting/approving", "acting/following",
+    "acting/delivery", "acting/convoy",
+    "train/waves", "train/train_report", "train/planning", "train/train",
+    "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow", "shell/runner",
+    "shell/entry",
 )
-TERMINAL_ONLY = ("cli",)     # in the package for deploy_child_project.py, never in the body
+# In the package for deploy_child_project.py and the builder, never in the body.
+TERMINAL_ONLY = ("base/terminal", "shell/cli", "shell/parameter_help")
 
 TEMPLATE_META = {
     "Id": "8d2c7b33-01de-4d8b-88d7-4ac991bf5136",   # ours, fixed forever (never v29's)
@@ -79,7 +84,8 @@ execution container has everything.
 def template_parameters():
     """The template's Parameters, from the same table that settings.py parses."""
     sys.path.insert(0, os.path.join(ROOT, "lib"))
-    from child_deploy.parameters import PARAMETERS
+    from child_deploy.shell.parameter_help import HELP
+    from child_deploy.shell.parameters import PARAMETERS
     rows = []
     for row in PARAMETERS:
         default = row.default
@@ -90,7 +96,7 @@ def template_parameters():
             display["Octopus.SelectOptions"] = "\n".join(v + "|" + label for v, label in row.options)
         rows.append({
             "Id": str(uuid.uuid5(PARAMETER_ID_NAMESPACE, row.name)), "Name": row.name,
-            "Label": row.label, "HelpText": row.help,
+            "Label": row.label, "HelpText": HELP[row.name],
             "DefaultValue": default,
             "DisplaySettings": display})
     return rows
@@ -219,8 +225,9 @@ def body_summary(body):
     return textwrap.fill(("The script body is {0:,} characters ({1:,} lines; v29's PowerShell body is 87,374 "
             "characters). It holds, in this order: a generated header, one block of standard-"
             "library imports, then the modules {2} of `lib/child_deploy`, each under a banner "
-            "naming its file, and the line `main(globals())`. Not in it: `cli.py`, the demo, the "
-            "simulator, and the definitions nothing inside Octopus uses ({3}).").format(
+            "naming its file, and the line `main(globals())`. Not in it: `shell/cli.py`, "
+            "`shell/parameter_help.py`, `base/terminal.py`, the demo, the simulator, and the "
+            "definitions nothing inside Octopus uses ({3}).").format(
                 len(body), body.count("\n"), ", ".join("`%s`" % m for m in MODULES), dropped),
         width=98, break_on_hyphens=False)
 

@@ -12,28 +12,45 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from child_deploy.host import OctopusHost  # noqa: E402  (the path must be set first)
+from child_deploy.base.host import OctopusHost  # noqa: E402  (the path must be set first)
 
 
 def from_terminal(argv):
-    """The CLI, once its run-time packages can be imported; returns the exit code."""
-    from child_deploy.dependencies import ensure_dependencies
-    from child_deploy.errors import StepError
-    from child_deploy.host import TerminalHost
+    """The CLI (or, for `--demo`, the demo), once its run-time packages can be imported; returns
+    the exit code. The demo lives beside the package, not in it: only a checkout has it."""
+    from child_deploy.shell.dependencies import ensure_dependencies
+    from child_deploy.base.errors import StepError
+    from child_deploy.base.terminal import TerminalHost
     if not {"-h", "--help"} & set(argv):
         try:
             ensure_dependencies(TerminalHost({}, stream=sys.stderr))
         except StepError as error:
             print("ERROR: {0}".format(error), file=sys.stderr)
             return 1
-    from child_deploy.cli import cli_main
+    if "--demo" in argv:
+        return run_demo(argv)
+    from child_deploy.shell.cli import cli_main
     return cli_main(argv)
+
+
+def run_demo(argv):
+    if argv != ["--demo"]:
+        print("--demo takes no other flags: it runs its own scenes against a simulated Octopus.",
+              file=sys.stderr)
+        return 2
+    try:
+        from child_deploy_demo import main as demo_main
+    except ImportError:
+        print("The demo runs from a checkout of the repository: python3 deploy_child_project.py "
+              "--demo", file=sys.stderr)
+        return 2
+    return demo_main()
 
 
 def start(namespace):
     """Calamari's functions in `namespace` mean an Octopus step; anything else, a terminal."""
     if OctopusHost.detect(namespace) is not None:
-        from child_deploy.entry import main
+        from child_deploy.shell.entry import main
         main(namespace)
     else:
         sys.exit(from_terminal(sys.argv[1:]))

@@ -25,19 +25,19 @@ return (the work after the child finished, latency included).
 
 import argparse
 import io
-import json
 import multiprocessing
 import re
 import sys
 import time
 import tracemalloc
-import urllib.request
 from collections import namedtuple
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from child_deploy.host import TerminalHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import TerminalHost
+from child_deploy.shell.runner import run
+from child_deploy_bench_common import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime, counts_table
+from child_deploy_bench_train import measure_train, plan_route_table, train_table
 from child_deploy_demo import DESTINATION, Story, loopback_session, step_variables
 from octopus_sim import ManualClock, Simulator, TaskScript, load_sample_suite
 from octopus_sim.clock import parse_date
@@ -45,7 +45,6 @@ from octopus_sim.history import generate
 
 CHILD = "Web API"
 HISTORY_ENVIRONMENTS = ("Development", "Test", "Staging", "Production")
-SETUP_TIMEOUT_SECONDS = 120
 TASK_PATH = re.compile(r"/tasks/(ServerTasks-\d+)$", re.IGNORECASE)
 Result = namedtuple("Result", "size exit_code outcome counts wall_seconds cpu_seconds "
                               "simulated_seconds lag_seconds tail_seconds peak_bytes")
@@ -77,35 +76,6 @@ def arrange_world(sim, size):
         parent = world.add_deployment(suite.parent_release, suite.environments[DESTINATION],
                                       state="Executing")
     return step_variables(sim, suite, Story(parent, suite.parent_release), CHILD)
-
-
-class RemoteSimulatorTime:
-    """The step's clock for a simulator in another process; sleeping advances the simulator.
-
-    Control routes are not counted, not delayed and need no key, so the clock costs the
-    measurement nothing. Nobody else moves the clock, so the epoch is tracked locally.
-    """
-
-    def __init__(self, url):
-        self._url = url
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        self._epoch = self._call("GET", "/__sim/clock")
-
-    def _call(self, method, path):
-        request = urllib.request.Request(self._url + path, method=method,
-                                         data=b"" if method == "POST" else None)
-        with self._opener.open(request, timeout=30) as answer:
-            return json.loads(answer.read().decode("utf-8"))["Epoch"]
-
-    def monotonic(self):
-        return self._epoch
-
-    def sleep(self, seconds):
-        if seconds > 0:
-            self._epoch = self._call("POST", "/__sim/clock/advance?seconds={0!r}".format(seconds))
-
-    def now(self):
-        return datetime.fromtimestamp(self._epoch, timezone.utc)
 
 
 class CompletionWatch:
@@ -191,17 +161,6 @@ def route_table(results):
                         [r.counts for r in results])
 
 
-def counts_table(heading, columns, counts):
-    """A Markdown table of requests per route: one column per run, a total row at the end."""
-    routes = sorted(set(route for c in counts for route in c))
-    lines = ["| " + heading + " | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
-    for route in routes:
-        lines.append("| `{0}` | ".format(route) + " | ".join(str(c.get(route, 0)) for c in counts)
-                     + " |")
-    lines.append("| **total** | " + " | ".join(str(sum(c.values())) for c in counts) + " |")
-    return "\n".join(lines)
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python lib/child_deploy_bench.py",
                                      description=__doc__.split("\n\n")[0])
@@ -229,7 +188,6 @@ def main(argv=None):
             CHILD, *sys.version_info[:2]))
         print(summary_table(results, args.latency_ms) + "\n")
         print(route_table(results))
-    from child_deploy_bench_train import measure_train, plan_route_table, train_table
     trains = [r for n in sizes_of(args.children)
               for r in measure_train(n, args.latency_ms, args.train_releases)]
     if trains:

@@ -20,10 +20,10 @@ import time
 import tracemalloc
 from collections import namedtuple
 
-from child_deploy.host import TerminalHost
-from child_deploy.runner import run
-from child_deploy_bench import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime, counts_table
-from child_deploy_demo import loopback_session, scratch_directory
+from child_deploy.base.terminal import TerminalHost
+from child_deploy.shell.runner import run
+from child_deploy_bench_common import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime, counts_table
+from child_deploy_demo import loopback_session
 from octopus_sim import ManualClock, Simulator, TaskScript
 from octopus_sim.history import generate_suite
 
@@ -88,8 +88,7 @@ def run_phase(variables, children, phase):
     simulated_start = clock.monotonic()
     tracemalloc.start()
     started = time.perf_counter()
-    with scratch_directory():
-        exit_code = run(host, clock=clock, session=loopback_session())
+    exit_code = run(host, clock=clock, session=loopback_session())     # writes no artifact
     wall = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

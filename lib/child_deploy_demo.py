@@ -17,18 +17,16 @@ the simulator's, so waiting for a child advances simulated time instead of sleep
 leaves loopback.
 """
 
-import os
 import sys
 import tempfile
 import time
 from collections import namedtuple
-from contextlib import contextmanager
 from datetime import timedelta
 
 import requests
 
-from child_deploy.host import TerminalHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import TerminalHost
+from child_deploy.shell.runner import run
 from octopus_sim import (DEFAULT_API_KEY, Approval, InterruptionPlan, ManualClock, Simulator,
                          StepClock, TaskScript, load_sample_suite)
 
@@ -154,15 +152,16 @@ def arrange_train(sim, story):
     return Story(deployment, story.parent_release)
 
 
-def run_train(sim, suite, story, what_if, stream):
+def run_train(sim, suite, story, what_if, stream, artifacts_dir):
     """Run the *Deploy suite* step once (What If or for real); return (exit code, outputs)."""
     print("\nDeploy suite{0}: one step, three waves, {1} -> {2}".format(
         " (What If)" if what_if else "", DESTINATION, TRAIN_DESTINATION), file=stream)
     print("-" * 72, file=stream)
     host = TerminalHost(step_variables(
         sim, suite, story, TRAIN, **{"ChildProject.WhatIf.Value": "Yes" if what_if else "No",
-                                     "ChildProject.ManualIntervention.EnvironmentToUse": SIGN_OFF}),
-        stream=TaskLogStream(sim.clock, stream))
+                                     "ChildProject.ManualIntervention.EnvironmentToUse": SIGN_OFF,
+                                     "Octopus.Action.Name": "Deploy suite"}),
+        stream=TaskLogStream(sim.clock, stream), artifacts_dir=artifacts_dir)
     code = run(host, clock=StepClock(sim.clock), session=loopback_session())
     outputs = host.outputs
     print("\nTrainOutcome = {0}: {1}".format(outputs.get("TrainOutcome", "Failed"),
@@ -177,26 +176,10 @@ def train_scene(sim, suite, story, stream):
     print("\nThe same suite as one release train", file=stream)
     print("=" * 72, file=stream)
     train_story = arrange_train(sim, story)
-    with scratch_directory():
-        planned, _ = run_train(sim, suite, train_story, True, stream)
-        deployed, _ = run_train(sim, suite, train_story, False, stream)
+    with tempfile.TemporaryDirectory(prefix="child-deploy-") as folder:  # the demo leaves no file
+        planned, _ = run_train(sim, suite, train_story, True, stream, folder)
+        deployed, _ = run_train(sim, suite, train_story, False, stream, folder)
     return [planned, deployed]
-
-
-@contextmanager
-def scratch_directory():
-    """A temporary working directory, removed afterwards.
-
-    Like Calamari, the step writes artifacts (the train's TrainPlan.md) into its working
-    directory; a demo or a benchmark must not leave them in the user's checkout.
-    """
-    previous = os.getcwd()
-    with tempfile.TemporaryDirectory(prefix="child-deploy-") as folder:
-        os.chdir(folder)
-        try:
-            yield folder
-        finally:
-            os.chdir(previous)
 
 
 def loopback_session():

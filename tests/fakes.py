@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from child_deploy.settings import parse_settings
+from child_deploy.shell.settings import parse_settings
 
 API_KEY = "API-UNITTESTKEY1234567890ABCDEF"
 

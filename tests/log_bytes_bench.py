@@ -20,9 +20,9 @@ sys.path[:0] = [os.path.join(os.path.dirname(HERE), "lib"), HERE]
 
 import requests  # noqa: E402
 
-from child_deploy import waiting  # noqa: E402
-from child_deploy.host import RecordingHost  # noqa: E402
-from child_deploy.runner import run  # noqa: E402
+from child_deploy.acting import waiting  # noqa: E402
+from child_deploy.base.terminal import RecordingHost  # noqa: E402
+from child_deploy.shell.runner import run  # noqa: E402
 from child_deploy_demo import Story, step_variables  # noqa: E402
 from octopus_sim import ManualClock, Simulator, StepClock, TaskScript, load_sample_suite  # noqa: E402
 

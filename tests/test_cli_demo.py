@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from child_deploy.cli import (SYSTEM_FLAGS, build_parser, cli_main, collect_variables,
+from child_deploy.shell.cli import (SYSTEM_FLAGS, build_parser, cli_main, collect_variables,
                               environment_name, flag_name)
-from child_deploy.parameters import PARAMETERS
+from child_deploy.shell.parameters import PARAMETERS
 from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, load_sample_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -164,7 +164,7 @@ def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
 
 
 def test_demo_saves_the_train_plan_outside_the_checkout(demo):
-    paths = re.findall(r"Artifact TrainPlan\.md saved at (\S+)", demo[1])
+    paths = re.findall(r"Artifact Deploy suite\.TrainPlan\.md saved at (.+)$", demo[1], re.MULTILINE)
     assert len(paths) == 2
     assert not [p for p in paths if os.path.abspath(p).startswith(ROOT + os.sep)]
 

@@ -3,10 +3,11 @@ the train's parameters as flags, and `--json` holding the plan and the outcomes.
 
 import io
 import json
+import os
 
 import pytest
 
-from child_deploy.cli import build_parser, cli_main, collect_variables
+from child_deploy.shell.cli import build_parser, cli_main, collect_variables
 from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, load_sample_suite
 
 WAVES = "Database\nWeb API, Scheduling Service\nWeb UI"
@@ -49,7 +50,7 @@ def test_the_train_parameters_have_flags_and_environment_variables():
 
 @pytest.fixture
 def sample_sim(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)          # the train saves TrainPlan.md in the working directory
+    monkeypatch.chdir(tmp_path)          # a file written here without being asked is a failure
     with Simulator(api_key=DEFAULT_API_KEY, clock=ManualClock()) as sim:
         load_sample_suite(sim)
         yield sim
@@ -78,7 +79,39 @@ def test_json_holds_the_plan_the_manifest_and_every_childs_outputs(sample_sim, t
     assert all(isinstance(value, str) for value in outputs.values())
     assert not [r for r in sample_sim.requests if r.method == "POST"]
     assert DEFAULT_API_KEY not in text + log
-    assert "| Web UI | 3 |" in (tmp_path / "TrainPlan.md").read_text(encoding="utf-8")
+    assert os.listdir(str(tmp_path)) == []         # no --artifacts-dir: no file anywhere
+    assert "TrainPlan.md is not saved as a file (from a terminal, --artifacts-dir keeps" in log
+
+
+def test_artifacts_go_only_where_asked_and_the_plan_is_named_after_the_step(sample_sim, tmp_path):
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    argv = ["--what-if", "--json", "--artifacts-dir", str(folder), "--step-name", "Plan: suite"]
+    code, _text, log = run_cli(sample_sim, argv, {"CHILDPROJECT_PROJECT_NAME": WAVES})
+    assert code == 0, log
+    assert sorted(os.listdir(str(tmp_path))) == ["artifacts"]
+    assert os.listdir(str(folder)) == ["Plan_ suite.TrainPlan.md"]
+    assert "| Web UI | 3 |" in (folder / "Plan_ suite.TrainPlan.md").read_text(encoding="utf-8")
+
+
+def test_the_release_notes_artifact_from_a_terminal_is_written_only_where_asked(sample_sim, tmp_path):
+    argv = ["--project-name", "Web API", "--what-if", "--save-release-notes", "Yes"]
+    code, _text, log = run_cli(sample_sim, argv, {})
+    assert code == 0, log
+    assert os.listdir(str(tmp_path)) == []
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    code, _text, log = run_cli(sample_sim, argv + ["--artifacts-dir", str(folder)], {})
+    assert code == 0, log
+    [name] = os.listdir(str(folder))
+    assert name.startswith("Web API 2021.1.1.") and ".ReleaseNotes_" in name
+
+
+def test_an_artifacts_dir_that_does_not_exist_is_a_command_line_error(sample_sim, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(sample_sim, ["--project-name", "Web API", "--artifacts-dir", str(tmp_path / "no")], {})
+    assert stopped.value.code == 2
+    assert "is not an existing folder" in capsys.readouterr().err
 
 
 def test_repeated_flags_and_a_group_line_plan_the_same_train(sample_sim):

@@ -6,8 +6,8 @@ task start and completion times say how many ran together.
 
 import pytest
 
-from child_deploy.host import TerminalHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import TerminalHost
+from child_deploy.shell.runner import run
 from child_deploy_bench_train import arrange_train
 from child_deploy_demo import loopback_session
 from octopus_sim import ManualClock, Simulator, StepClock

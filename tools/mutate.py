@@ -26,6 +26,7 @@ import json
 import os
 import queue
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -41,6 +42,17 @@ from mutants import list_mutants, mutant_keys, mutated_source, survivors_of  # n
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join("lib", "child_deploy")
+LAYERS = ("base", "rules", "octopus", "acting", "train", "shell")   # the package's subpackages
+
+
+def module_file(module, root=ROOT):
+    """lib/child_deploy/<layer>/<module>.py, relative to the tree (module basenames are unique)."""
+    for layer in LAYERS:
+        relative = os.path.join(PACKAGE, layer, module + ".py")
+        if os.path.exists(os.path.join(root, relative)):
+            return relative
+    raise SystemExit("No module {0}.py in any layer of lib/child_deploy.".format(module))
+
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "*.egg-info",
                                      ".pytest_cache", "build", "dist")
 
@@ -61,10 +73,15 @@ TEST_MAP = {
     "release_notes": ["tests/unit/test_release_notes_and_targets.py",
                       "tests/e2e/test_pins_release_choice.py", "tests/e2e/test_deploy_and_wait.py",
                       "tests/e2e/test_release_choice.py"],
-    "approvals": ["tests/unit/test_auto_approver.py", "tests/unit/test_pins_approvals.py",
+    "approvals": ["tests/unit/test_decisions.py", "tests/unit/test_pins_approvals.py",
+                  "tests/e2e/test_pins_approval.py", "tests/e2e/test_auto_approval.py"],
+    "approving": ["tests/unit/test_auto_approver.py", "tests/unit/test_pins_approvals.py",
                   "tests/e2e/test_pins_approval.py", "tests/e2e/test_auto_approval.py"],
     "settings": ["tests/unit/test_settings.py", "tests/unit/test_pins_settings.py",
                  "tests/e2e/test_pins_parameter_limits.py", "tests/e2e/test_bad_input.py"],
+    "values": ["tests/unit/test_settings.py", "tests/unit/test_pins_settings.py",
+               "tests/unit/test_credentials.py", "tests/e2e/test_pins_parameter_limits.py",
+               "tests/e2e/test_bad_input.py"],
     "scheduling": ["tests/unit/test_scheduling.py", "tests/unit/test_settings.py",
                    "tests/e2e/test_bad_input.py", "tests/e2e/test_deploy_and_wait.py"],
     # The failure model (issue 12) and the release train (issue 13).
@@ -104,12 +121,12 @@ def tests_for(module, root=ROOT):
 
 def _unit_files_importing(module, root):
     unit_dir = os.path.join(root, "tests", "unit")
-    needle = "child_deploy.{0} import".format(module)
+    needle = re.compile(r"child_deploy\.\w+\.{0} import".format(module))
     found = []
     for name in sorted(os.listdir(unit_dir)):
         if name.startswith("test_") and name.endswith(".py"):
             with open(os.path.join(unit_dir, name), encoding="utf-8") as handle:
-                if needle in handle.read():
+                if needle.search(handle.read()):
                     found.append("tests/unit/" + name)
     return found
 
@@ -123,7 +140,7 @@ class Workspace:
 
     def run(self, module, source, tests, timeout):
         """('killed' | 'survived' | 'timeout' | 'build', detail) for one version of the module."""
-        path = os.path.join(self.root, PACKAGE, module + ".py")
+        path = os.path.join(self.root, module_file(module, self.root))
         with open(path, encoding="utf-8") as handle:
             original = handle.read()
         try:
@@ -132,7 +149,7 @@ class Workspace:
             build = _run([sys.executable, "build_template.py"], self.root, 120)
             if build[0] != 0:
                 return "build", _last_line(build[1])
-            code, output = _run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
+            code, output = _run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p",
                                  "no:cacheprovider", "-p", "no:randomly"] + tests,
                                 self.root, timeout)
             if code is None:
@@ -197,7 +214,7 @@ def score_module(module, args, workspaces, copy_root):
 
     The source and the tests are the ones copied when the run started, not the tree's of now.
     """
-    with open(os.path.join(copy_root, PACKAGE, module + ".py"), encoding="utf-8") as handle:
+    with open(os.path.join(copy_root, module_file(module, copy_root)), encoding="utf-8") as handle:
         source = handle.read()
     tests = args.tests or tests_for(module, copy_root)
     mutants = _sample(list_mutants(source), args.max_mutants, args.seed)
@@ -292,11 +309,10 @@ def main(argv=None):
     args = parse_args(argv)
     modules = [m[:-3] if m.endswith(".py") else m for m in (args.module or DEFAULT_MODULES)]
     for module in modules:
-        if not os.path.exists(os.path.join(ROOT, PACKAGE, module + ".py")):
-            raise SystemExit("No module lib/child_deploy/{0}.py.".format(module))
+        module_file(module)
     if args.list:
         for module in modules:
-            source = open(os.path.join(ROOT, PACKAGE, module + ".py"), encoding="utf-8").read()
+            source = open(os.path.join(ROOT, module_file(module)), encoding="utf-8").read()
             for m in list_mutants(source):
                 print("{0}.py:{1} #{2} {3}: {4} -> {5}".format(
                     module, m.line, m.index, m.kind, m.before, m.after))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pytest
 
-from child_deploy.parameters import parameter
+from child_deploy.shell.parameters import parameter
 from e2e_steps import SIM_KEY, StepRunner, created_deployments
 from octopus_sim import ManualClock, Simulator, load_sample_suite
 
@@ -217,7 +217,8 @@ def run_case(name, value, folder):
 @pytest.fixture(scope="module")
 def results(request, tmp_path_factory):
     """Every selected case, run up front a few at a time: each run is a subprocess that mostly
-    waits for Python to start, so running them side by side saves most of the wall time."""
+    waits for Python to start, so running them side by side saves most of the wall time. (The
+    suite spreads whole files over pytest-xdist's workers, so this runs once.)"""
     wanted = [item.callspec.params for item in request.session.items
               if item.module is request.module and item.originalname == "test_bad_value"]
     keys = [(params["name"], params["value"]) for params in wanted]

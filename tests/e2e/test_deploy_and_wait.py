@@ -5,8 +5,8 @@ import signal
 
 import pytest
 
-from child_deploy.host import RecordingHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.shell.runner import run
 from e2e_steps import SIM_KEY, created_deployments
 from octopus_sim import InterruptionPlan, StepClock, TaskScript
 

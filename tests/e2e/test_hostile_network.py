@@ -23,8 +23,8 @@ import pytest
 import requests
 from urllib3 import HTTPResponse
 
-from child_deploy.host import RecordingHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.shell.runner import run
 from e2e_steps import BODY, StepRunner, created_deployments, key_leaks
 from harness import ROOT, run_body
 from octopus_sim import StepClock, TaskScript

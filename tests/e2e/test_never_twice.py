@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import requests
 
-from child_deploy.host import RecordingHost
-from child_deploy.runner import run
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.shell.runner import run
 from e2e_steps import SIM_KEY, StepRunner, created_deployments
 from octopus_sim import ManualClock, Simulator, StepClock, TaskScript, load_sample_suite
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from child_deploy.delivery import Follow
-from child_deploy.host import RecordingHost
-from child_deploy.runner import BUG_MESSAGE, run
+from child_deploy.acting.delivery import Follow
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.shell.runner import BUG_MESSAGE, run
 from e2e_steps import created_deployments
 from octopus_sim import StepClock, TaskScript
 

@@ -5,7 +5,7 @@ from a seeded generator, each run on a fresh simulator with the sample suite. Ev
 as a fault-free run does: same decision, same outputs (ids and urls aside), exactly one child
 deployment, every retry logged once at verbose level, and the API key nowhere.
 
-A hundred runs go through `child_deploy.runner.run` in this process (a subprocess per run costs
+A hundred runs go through `child_deploy.shell.runner.run` in this process (a subprocess per run costs
 about half a second); a handful go through the built body, run as Calamari runs it, to show the
 bundle behaves the same. Time is the simulator's: nothing here sleeps for real.
 
@@ -19,9 +19,9 @@ import random
 import pytest
 import requests
 
-from child_deploy.host import RecordingHost
-from child_deploy.octopus_client import OctopusClient
-from child_deploy.runner import run
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.octopus.octopus_client import OctopusClient
+from child_deploy.shell.runner import run
 from e2e_steps import SIM_KEY, StepRunner, created_deployments
 from octopus_sim import ManualClock, Simulator, StepClock, load_sample_suite
 

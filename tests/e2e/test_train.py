@@ -6,6 +6,7 @@ for its TaskScript's seconds of simulated time.
 """
 
 import json
+import os
 import re
 import signal
 import time
@@ -66,7 +67,20 @@ def test_three_waves_are_planned_then_deployed_in_order_two_side_by_side(step, s
     assert {c["ReleaseToPromote"] for c in children.values()} == {"2021.1.1.1"}
     assert children["Web API"]["ChildDeploymentId"] == deployments["Web API"].id
     assert "ChildOutcome" not in run.outputs          # no single-child outputs for a train
-    assert [name for _path, name in run.artifacts] == ["TrainPlan.md"]
+    assert [name for _path, name in run.artifacts] == ["TrainPlan.md"]   # no step name given
+
+
+def test_two_train_steps_of_one_parent_keep_a_plan_each_named_after_the_step(step, sim, suite):
+    """Both steps attach their plan to one parent deployment: one artifact name would overwrite."""
+    names = []
+    for step_name in ("Plan suite", "Deploy suite"):
+        run = step(SUITE, "Production", system={"Octopus.Action.Name": step_name},
+                   **{"WhatIf.Value": "Yes"})
+        assert run.exit_code == 0, run.result_message
+        [(path, name)] = run.artifacts
+        assert os.path.dirname(path) == run.work_dir and os.path.exists(path)
+        names.append(name)
+    assert names == ["Plan suite.TrainPlan.md", "Deploy suite.TrainPlan.md"]
 
 
 def test_one_poll_a_cycle_serves_every_running_child(step, sim, suite):

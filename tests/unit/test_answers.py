@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from child_deploy.answers import api_error, usable_location
+from child_deploy.octopus.answers import api_error, usable_location
 
 BASE = "https://octopus.example.com/api/Spaces-1/tasks"
 

@@ -4,10 +4,11 @@ import pytest
 import requests
 import requests_mock
 
-from child_deploy.approvals import Approver, AutoApprover
-from child_deploy.host import RecordingHost
-from child_deploy.octopus_client import OctopusClient
-from child_deploy.retrying import RetryPolicy
+from child_deploy.acting.approving import AutoApprover
+from child_deploy.rules.approvals import Approver
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.octopus.octopus_client import OctopusClient
+from child_deploy.octopus.retrying import RetryPolicy
 from fakes import API_KEY, FakeClock
 
 BASE = "https://octopus.example.com"

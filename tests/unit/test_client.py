@@ -13,11 +13,12 @@ import pytest
 import requests
 import requests_mock
 
-from child_deploy import paging, transport
-from child_deploy.errors import (AnswerTooLargeError, IncompleteAnswerError, NotFoundError,
+from child_deploy.octopus import paging
+from child_deploy.octopus import transport
+from child_deploy.base.errors import (AnswerTooLargeError, IncompleteAnswerError, NotFoundError,
                                  OctopusApiError, OctopusUnreachableError, UnexpectedAnswerError)
-from child_deploy.octopus_client import OctopusClient
-from child_deploy.retrying import RetryPolicy, backoff_seconds, failure_kind, should_retry
+from child_deploy.octopus.octopus_client import OctopusClient
+from child_deploy.octopus.retrying import RetryPolicy, backoff_seconds, failure_kind, should_retry
 from fakes import API_KEY, FakeClock
 
 BASE = "https://octopus.example.com"
@@ -490,8 +491,8 @@ class BreaksAfter(io.BytesIO):
 
 def test_the_step_ends_within_wait_for_deployment_plus_the_stated_margin(mocked):
     """make_client gives the client the step's deadline: no request starts after it."""
-    from child_deploy.host import RecordingHost
-    from child_deploy.runner import STEP_MARGIN_SECONDS, make_client as step_client
+    from child_deploy.base.terminal import RecordingHost
+    from child_deploy.shell.runner import STEP_MARGIN_SECONDS, make_client as step_client
     from fakes import make_settings
     assert STEP_MARGIN_SECONDS <= 60
     clock = FakeClock()
@@ -509,7 +510,7 @@ def test_the_step_ends_within_wait_for_deployment_plus_the_stated_margin(mocked)
 @pytest.mark.parametrize("value, seconds", [("1", 1.0), ("0.5", 0.5), ("0", None), ("-3", None),
                                             ("soon", None), ("inf", None), ("nan", None)])
 def test_request_timeout_flag(value, seconds, capsys):
-    from child_deploy.cli import build_parser
+    from child_deploy.shell.cli import build_parser
     if seconds is None:
         with pytest.raises(SystemExit) as raised:
             build_parser().parse_args(["--request-timeout", value])

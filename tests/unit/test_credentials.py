@@ -5,9 +5,9 @@ import base64
 import requests
 import requests_mock
 
-from child_deploy.clock import SystemClock
-from child_deploy.host import RecordingHost
-from child_deploy.runner import make_client
+from child_deploy.base.clock import SystemClock
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.shell.runner import make_client
 from fakes import make_settings
 
 

@@ -3,13 +3,13 @@
 
 import pytest
 
-from child_deploy.approvals import Approver, approvals_from, decide_interruption, is_manual_intervention
-from child_deploy.decisions import (decide_guided_failure, decide_redeploy, decide_tenant,
+from child_deploy.rules.approvals import Approver, approvals_from, decide_interruption, is_manual_intervention
+from child_deploy.rules.decisions import (decide_guided_failure, decide_redeploy, decide_tenant,
                                     match_prompted_variables, tenant_in_sources)
-from child_deploy.errors import ConfigurationError
-from child_deploy.settings import PromptedValue
-from child_deploy.targets import Requested, choose_targets
-from child_deploy.waiting import next_poll_interval
+from child_deploy.base.errors import ConfigurationError
+from child_deploy.shell.settings import PromptedValue
+from child_deploy.rules.targets import Requested, choose_targets
+from child_deploy.acting.waiting import next_poll_interval
 
 PROJECT = {"Id": "Projects-1", "Name": "Web API", "TenantedDeploymentMode": "TenantedOrUntenanted"}
 STAGING = {"Id": "Environments-3", "Name": "Staging", "UseGuidedFailure": True}

@@ -1,6 +1,7 @@
 """The host adapter over fake Calamari globals, in today's and in the pre-2023 shape."""
 
-from child_deploy.host import OctopusHost, RecordingHost, TerminalHost
+from child_deploy.base.host import OctopusHost
+from child_deploy.base.terminal import RecordingHost, TerminalHost
 
 
 def calamari(variables, raises=False):
@@ -77,7 +78,7 @@ def test_recording_and_terminal_hosts(capsys):
 
 def test_library_warnings_go_to_the_verbose_log_not_stderr(capsys):
     import warnings
-    from child_deploy.runner import warnings_to_verbose
+    from child_deploy.shell.runner import warnings_to_verbose
     host = RecordingHost({})
     with warnings_to_verbose(host):
         warnings.warn_explicit("old OpenSSL", RuntimeWarning, "urllib3/__init__.py", 1)
@@ -98,7 +99,7 @@ def test_terminal_progress_is_shown_when_the_state_changes_or_every_five_percent
 
 def test_an_unexpected_error_still_sets_the_outputs(monkeypatch):
     """A bug is a bug, but the later steps reading the outputs still learn the step failed."""
-    from child_deploy import runner
+    from child_deploy.shell import runner
     from fakes import base_variables
 
     def broken(*args):

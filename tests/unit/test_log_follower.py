@@ -2,8 +2,8 @@
 
 import pytest
 
-from child_deploy.host import RecordingHost
-from child_deploy.waiting import LogFollower
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.acting.waiting import LogFollower
 
 
 class GrowingLog:

@@ -12,8 +12,8 @@ import random
 
 import pytest
 
-from child_deploy import host as host_module
-from child_deploy.host import OctopusHost
+from child_deploy.base import host as host_module
+from child_deploy.base.host import OctopusHost
 from harness import CONFIGURE
 from service_messages import (PAYLOADS, assert_only_own_messages, calamari_messages,
                               cut_variants, set_variable_message)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from child_deploy.deployment import creation_order, run_marker
-from child_deploy.errors import OctopusApiError, OctopusUnreachableError, StepCancelledError
-from child_deploy.settings import ParentContext
-from child_deploy.waiting import SignalGuard, wait_for_task
+from child_deploy.acting.deployment import creation_order, run_marker
+from child_deploy.base.errors import OctopusApiError, OctopusUnreachableError, StepCancelledError
+from child_deploy.shell.settings import ParentContext
+from child_deploy.acting.waiting import SignalGuard, wait_for_task
 
 
 def test_the_earliest_deployment_is_by_created_then_by_number():
@@ -86,7 +86,7 @@ def test_a_signal_held_by_a_shield_wins_over_an_error_in_it():
 
 
 def test_a_signal_whose_error_was_swallowed_still_ends_the_wait(monkeypatch):
-    from child_deploy import waiting
+    from child_deploy.acting import waiting
     guard = SignalGuard()
     monkeypatch.setattr(waiting, "_GUARD", [guard])
 

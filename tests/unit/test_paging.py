@@ -1,8 +1,8 @@
 """The page walk at its edges (pure): caps are errors just past them, skip paging is trusted only
 without links and only up to the total, and odd ids never merge distinct items."""
 
-from child_deploy import paging
-from child_deploy.paging import PageWalk, next_page
+from child_deploy.octopus import paging
+from child_deploy.octopus.paging import PageWalk, next_page
 
 
 def test_the_caps_allow_exactly_their_size_and_refuse_one_more():

@@ -8,12 +8,13 @@ import pytest
 import requests
 import requests_mock
 
-from child_deploy.approvals import (Approver, AutoApprover, approval_note, approval_task_id,
-                                    approvals_from, belongs_to_task, decide_interruption,
-                                    is_manual_intervention, is_submission, load_approvers)
-from child_deploy.host import RecordingHost
-from child_deploy.octopus_client import OctopusClient
-from child_deploy.retrying import RetryPolicy
+from child_deploy.acting.approving import AutoApprover, approval_task_id, load_approvers
+from child_deploy.rules.approvals import (Approver, approval_note, approvals_from, belongs_to_task,
+                                          decide_interruption, is_manual_intervention,
+                                          is_submission)
+from child_deploy.base.terminal import RecordingHost
+from child_deploy.octopus.octopus_client import OctopusClient
+from child_deploy.octopus.retrying import RetryPolicy
 from fakes import API_KEY, FakeClock, make_settings
 
 BASE = "https://octopus.example.com"

@@ -5,10 +5,10 @@
 
 import pytest
 
-from child_deploy.errors import OctopusApiError
-from child_deploy.release_notes import build_release_notes, selected_package_versions
-from child_deploy.settings import ParentContext
-from child_deploy.targets import Requested, choose_targets, find_machine, preview_machines, requested_machines
+from child_deploy.base.errors import OctopusApiError
+from child_deploy.rules.release_notes import build_release_notes, selected_package_versions
+from child_deploy.shell.settings import ParentContext
+from child_deploy.rules.targets import Requested, choose_targets, find_machine, preview_machines, requested_machines
 
 TWO_ACTIONS = {"Packages": [
     {"StepName": "Deploy", "ActionName": "Api", "PackageId": "WebAPI", "PackageReferenceName": ""},

@@ -4,13 +4,13 @@ operator or constant would move. Each test fails on one such change (see docs/mu
 
 import pytest
 
-from child_deploy.decisions import (decide_guided_failure, decide_redeploy, decide_tenant,
+from child_deploy.rules.decisions import (decide_guided_failure, decide_redeploy, decide_tenant,
                                     match_prompted_variables, tenant_in_sources)
-from child_deploy.errors import ConfigurationError
-from child_deploy.selection import (Phase, can_promote, choose_source_environments,
+from child_deploy.base.errors import ConfigurationError
+from child_deploy.rules.selection import (Phase, can_promote, choose_source_environments,
                                     order_candidates, phase_index, phases_from_preview,
                                     release_movement, version_key)
-from child_deploy.settings import PromptedValue
+from child_deploy.shell.settings import PromptedValue
 
 DEV, TEST, QA, UAT, PROD = "Env-dev", "Env-test", "Env-qa", "Env-uat", "Env-prod"
 NAMES = {DEV: "Development", TEST: "Test", QA: "QA", UAT: "UAT", PROD: "Production"}

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from child_deploy.errors import ConfigurationError
-from child_deploy.settings import Settings, is_unresolved, parse_settings, read_value
-from child_deploy.parameters import PARAMETERS
+from child_deploy.base.errors import ConfigurationError
+from child_deploy.shell.settings import Settings, is_unresolved, parse_settings, read_value
+from child_deploy.shell.parameters import PARAMETERS
 from fakes import base_variables, make_settings
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)

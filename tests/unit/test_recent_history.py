@@ -1,7 +1,7 @@
 """RecentHistory (pure parts, with a fake client): what 'complete' means, and a failed read."""
 
-from child_deploy.choosing import RecentHistory
-from child_deploy.errors import OctopusUnreachableError
+from child_deploy.octopus.choosing import RecentHistory
+from child_deploy.base.errors import OctopusUnreachableError
 
 
 class Client:

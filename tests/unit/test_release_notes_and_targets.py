@@ -4,10 +4,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from child_deploy.release_notes import artifact_name, build_release_notes, selected_package_versions
-from child_deploy.errors import NotFoundError, OctopusApiError
-from child_deploy.settings import ParentContext
-from child_deploy.targets import Requested, choose_targets, requested_machines
+from child_deploy.rules.release_notes import artifact_name, build_release_notes, selected_package_versions
+from child_deploy.base.errors import NotFoundError, OctopusApiError
+from child_deploy.shell.settings import ParentContext
+from child_deploy.rules.targets import Requested, choose_targets, requested_machines
 
 CHANGES = [
     {"BuildInformation": [{"PackageId": "WebAPI", "Version": "1.2"}],

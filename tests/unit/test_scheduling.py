@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from dateutil import tz
 
-from child_deploy.scheduling import parse_schedule, queue_expiry
+from child_deploy.rules.scheduling import parse_schedule, queue_expiry
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)        # a Friday morning, UTC
 BERLIN = tz.gettz("Europe/Berlin")                                # UTC+1 in November

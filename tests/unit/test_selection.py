@@ -2,7 +2,7 @@
 
 import pytest
 
-from child_deploy.selection import (LifecycleError, Phase, can_promote, choose_source_environments,
+from child_deploy.rules.selection import (LifecycleError, Phase, can_promote, choose_source_environments,
                                     order_candidates, phases_from_preview, release_movement,
                                     search_text, version_matches)
 

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from child_deploy.errors import ConfigurationError
-from child_deploy.parameters import PARAMETERS, V29_PARAMETER_COUNT
-from child_deploy.settings import parse_settings
+from child_deploy.base.errors import ConfigurationError
+from child_deploy.shell.parameters import PARAMETERS, V29_PARAMETER_COUNT
+from child_deploy.shell.settings import parse_settings
 from fakes import API_KEY, base_variables, make_settings
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)

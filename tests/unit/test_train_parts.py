@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from child_deploy.errors import ConfigurationError
-from child_deploy.settings import Wave, parse_settings
-from child_deploy.train_report import (ChildLine, manifest, markdown_table, movement, plan_table,
+from child_deploy.base.errors import ConfigurationError
+from child_deploy.shell.settings import Wave, parse_settings
+from child_deploy.train.train_report import (ChildLine, manifest, markdown_table, movement, plan_table,
                                        train_outcome)
 
 BASE = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
@@ -102,7 +102,7 @@ def test_a_roll_back_says_which_children_could_not_be_rolled_back():
 
 
 def test_a_bad_pin_line_is_named_by_its_number_and_quoted_at_most_80_characters():
-    from child_deploy.waves import parse_pins
+    from child_deploy.train.waves import parse_pins
     long_line = "Web API " + "x" * 200
     with pytest.raises(ValueError) as raised:
         parse_pins("Database::2021.1.0.1\n" + long_line)
@@ -112,7 +112,7 @@ def test_a_bad_pin_line_is_named_by_its_number_and_quoted_at_most_80_characters(
 
 
 def test_the_outcome_table_shows_blanks_as_words_and_the_plan_until_a_result_exists():
-    from child_deploy.train_report import outcome_table
+    from child_deploy.train.train_report import outcome_table
     rows = outcome_table([
         ChildLine("Web UI", 2, "", "", "unchanged", "NoRelease", "nothing qualifies", "", False),
         ChildLine("Web API", 1, "2021.1.0.1", "2021.1.1.2", "upgrade", "Deploy", "newer", "Deployed",
@@ -122,6 +122,6 @@ def test_the_outcome_table_shows_blanks_as_words_and_the_plan_until_a_result_exi
 
 
 def test_the_manifest_json_keeps_names_as_written():
-    from child_deploy.train_report import manifest_json
+    from child_deploy.train.train_report import manifest_json
     line = ChildLine("Zürich Web", 1, "1.0", "1.1", "upgrade", "Deploy", "", "Deployed", False)
     assert manifest_json([line]) == '{"Zürich Web": "1.1"}'

@@ -2,7 +2,7 @@
 
 import pytest
 
-from child_deploy.wildcards import WildcardError, like, like_regex, literal_runs
+from child_deploy.rules.wildcards import WildcardError, like, like_regex, literal_runs
 
 
 @pytest.mark.parametrize("pattern, text, matches", [

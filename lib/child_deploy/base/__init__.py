@@ -1,0 +1,4 @@
+"""The bottom: the error tree, the clock, a child's outcome and the host adapter.
+
+Imports nothing of the package above it.
+"""

@@ -1,0 +1,181 @@
+"""Named Octopus things, fetched with as few requests as the answer allows.
+
+Every function here reads; none decides. Lists that grow with history (deployments, releases)
+are read page by page only as far as the caller iterates, and related resources are fetched in
+batches (`ids=`), never one request per item examined.
+"""
+
+import difflib
+import threading
+
+from ..base.errors import NotFoundError
+
+HISTORY_PAGE = 100
+
+
+def resolve_space(client, space_name, parent):
+    """The child space's id: the parent's own when the names agree (no request), else a lookup."""
+    if parent.space_id and space_name.strip().lower() == parent.space_name.strip().lower():
+        return parent.space_id, parent.space_name or space_name
+    space = client.find_by_name("spaces", space_name, "Space", system=True,
+                                hint='Check "Child Project Space".')
+    return space["Id"], space["Name"]
+
+
+def find_project(client, name, label="Child Project Name"):
+    return client.find_by_name("projects", name, "Project",
+                               hint='Check "{0}".'.format(label))
+
+
+def find_tenant(client, name, label="Tenant Name"):
+    return client.find_by_name("tenants", name, "Tenant", hint='Check "{0}".'.format(label))
+
+
+def all_environments(client):
+    """Every environment of the space: one short list that serves every name and id lookup."""
+    return client.get_all("environments")
+
+
+def pick_by_name(items, name, kind, label):
+    """The item called `name` (case and outer spaces ignored) from a list already in hand."""
+    wanted = name.strip().lower()
+    for item in items:
+        if str(item.get("Name", "")).strip().lower() == wanted:
+            return item
+    names = [str(item.get("Name", "")) for item in items]
+    close = difflib.get_close_matches(name.strip(), names, n=1, cutoff=0.6)
+    suggestion = ' Did you mean "{0}"?'.format(close[0]) if close else ""
+    raise NotFoundError('{0} "{1}" was not found.{2} Check "{3}".'.format(
+        kind, name.strip(), suggestion, label))
+
+
+def resolve_channel(client, project, channel_name, channels=None):
+    """The named channel of the project, or its default channel when no name is given.
+
+    `channels`: the project's channels when already in hand (a train's Catalog).
+    """
+    if channels is None:
+        channels = client.get_all("projects/{0}/channels".format(project["Id"]))
+    if channel_name:
+        return pick_by_name(channels, channel_name, "Channel", "Child Project Channel")
+    for channel in channels:
+        if channel.get("IsDefault"):
+            return channel
+    if len(channels) == 1:
+        return channels[0]
+    raise NotFoundError('Project "{0}" has no default channel; set "Child Project Channel".'.format(
+        project["Name"]))
+
+
+def lifecycle_preview(client, channel, project):
+    """The channel's lifecycle, or the project's when the channel has none of its own."""
+    lifecycle_id = channel.get("LifecycleId") or project.get("LifecycleId")
+    return client.get("lifecycles/{0}/preview".format(lifecycle_id))
+
+
+def successful_deployments(client, project_id, environment_ids, channel_id=None, tenant_id=None,
+                           page_size=HISTORY_PAGE):
+    """Pages of successful deployments, newest first, fetched only as far as they are read."""
+    params = {"projects": project_id, "environments": ",".join(environment_ids),
+              "taskState": "Success", "take": page_size}
+    if channel_id:
+        params["channels"] = channel_id
+    if tenant_id:
+        params["tenants"] = tenant_id
+    return _pages(client, "deployments", params)
+
+
+def channel_releases(client, channel_id, pattern_prefix="", page_size=HISTORY_PAGE):
+    """Pages of the channel's releases, newest first, narrowed by the server when possible."""
+    params = {"take": page_size}
+    if pattern_prefix:
+        params["searchByVersion"] = pattern_prefix
+    return _pages(client, "channels/{0}/releases".format(channel_id), params)
+
+
+def _pages(client, route, params):
+    """The client's page walk: it stops at the real end, on a repeated page, or at its caps."""
+    return client.pages(route, params)
+
+
+def tasks_by_id(client, task_ids):
+    """Server tasks for a batch of ids, in one request."""
+    ids = sorted(set(t for t in task_ids if t))
+    if not ids:
+        return {}
+    page = client.get("tasks", params={"ids": ",".join(ids), "take": len(ids)})
+    return {task["Id"]: task for task in page.get("Items") or []}
+
+
+def releases_by_id(client, release_ids):
+    """Releases for a batch of ids, in one request."""
+    ids = sorted(set(r for r in release_ids if r))
+    if not ids:
+        return {}
+    page = client.get("releases", params={"ids": ",".join(ids), "take": len(ids)})
+    return {release["Id"]: release for release in page.get("Items") or []}
+
+
+def deployment_template(client, release_id):
+    return client.get("releases/{0}/deployments/template".format(release_id))
+
+
+def deployment_preview(client, release_id, environment_id, tenant_id=None):
+    """What a deployment would do: steps and their machines, prompted variables, changes."""
+    if not tenant_id:
+        return client.get("releases/{0}/deployments/preview/{1}".format(release_id, environment_id),
+                          params={"includeDisabledSteps": "true"})
+    previews = client.post("releases/{0}/deployments/previews".format(release_id),
+                           body={"DeploymentPreviews": [{"TenantId": tenant_id,
+                                                         "EnvironmentId": environment_id}]},
+                           idempotent=True, expect=list)
+    return previews[0] if isinstance(previews, list) and previews else previews
+
+
+class Catalog:
+    """What the children of one run share, each read once.
+
+    The space's environments and each lifecycle's preview are the same for every child; for a
+    train (`batch`), every project and every channel of the space come in one list each rather
+    than one lookup per child. A single child keeps its narrow lookups (a name search, its own
+    channels), which cost the same whatever the size of the space.
+    """
+
+    def __init__(self, client, batch=False):
+        self.client, self.batch = client, batch
+        self._read, self._lock = {}, threading.Lock()
+        self.history = None         # a train's RecentHistory (choosing.py), read once
+
+    def project_ids(self, names):
+        """The ids of the named projects that exist (a missing one fails its own plan later)."""
+        wanted = {n.strip().lower() for n in names}
+        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
+
+    def _once(self, key, read):
+        """Read once, even when children are planned side by side (planning.py)."""
+        with self._lock:
+            if key not in self._read:
+                self._read[key] = read()
+            return self._read[key]
+
+    def project(self, name):
+        if not self.batch:
+            return find_project(self.client, name)
+        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        return pick_by_name(projects, name, "Project", "Child Project Name")
+
+    def environments(self):
+        return self._once("environments", lambda: all_environments(self.client))
+
+    def channels(self, project):
+        """The project's channels (None for a single child: resolve_channel reads them)."""
+        if not self.batch:
+            return None
+        every = self._once("channels", lambda: self.client.get_all("channels"))
+        return [c for c in every if c.get("ProjectId") == project["Id"]]
+
+    def lifecycle_preview(self, channel, project):
+        lifecycle_id = channel.get("LifecycleId") or project.get("LifecycleId")
+        return self._once(("lifecycle", lifecycle_id),
+                          lambda: lifecycle_preview(self.client, channel, project))

@@ -1,0 +1,159 @@
+"""The step, as the story an Octopus user would tell it.
+
+Look up every name the parameters hold (project, environments, channel, tenant, targets, approval
+environment and tenant), so a typo fails the step whatever happens next; work out where the
+child's releases come from; choose
+the release; decide whether to deploy it and to which targets; write the release notes; deploy it
+once; wait for it while approving its manual interventions; publish what happened.
+
+Deciding (`plan_child`) changes nothing, and is done in full before anything is applied; with
+several names in *Child Project Name* the release train (train.py) plans each child with it,
+then applies the plan wave by wave.
+"""
+
+from collections import namedtuple
+
+from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
+from ..rules.decisions import decide_tenant, tenant_in_sources
+from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
+from ..base.errors import NoReleaseError
+from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
+from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
+from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
+from ..rules.targets import requested_machines
+from ..train.train import run_train
+
+# `history`: the RecentHistory of the run's children (one read for a whole train).
+Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
+                              "names environments machines approval history", defaults=(None,))
+
+
+def deploy_child(settings, client, host, clock):
+    """Run the whole step; return the Outcome (outputs are published on every path)."""
+    host.info(summary(settings))
+    client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
+    if settings.is_train:
+        return run_train(settings, client, host, clock, plan_child)
+    decided = plan_child(settings, client, host)
+    if isinstance(decided, Outcome):
+        return decided
+    return apply_delivery(client, host, clock, settings, decided)
+
+
+def plan_child(settings, client, host, catalog=None):
+    """Decide one child without changing anything: a Delivery to apply, or the published
+    Outcome when there is nothing to deploy. The train plans each of its children with it,
+    sharing one Catalog of what they all read."""
+    catalog = catalog or Catalog(client)
+    try:
+        target, tenancy = resolve_names(client, host, settings, catalog)
+        target = plan_target(client, host, settings, target, tenancy, catalog)
+        current, choice = find_release(client, host, settings, target)
+        decided = decide_delivery(client, host, settings, target, choice.release, current,
+                                  places=choice.places)
+        return decided._replace(reason=choice.reason) if isinstance(decided, Delivery) else decided
+    except Finished as finished:
+        return finished.outcome
+
+
+def summary(settings):
+    what = "child project " + settings.project_name
+    if settings.is_train:
+        what = "the release train " + " / ".join(
+            ", ".join(w.names) or "group: " + w.group for w in settings.waves)
+    return ("Deploying {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
+        what, settings.destination_environment, settings.deployment_mode,
+        settings.release_pattern or "(newest that qualifies)",
+        settings.channel_name or "(default)",
+        ", tenant " + settings.tenant_name if settings.tenant_name else ""))
+
+
+def same_source_and_destination(settings, target):
+    return (settings.deployment_mode == PROMOTE and target.source is not None
+            and target.source["Id"] == target.destination["Id"])
+
+
+def resolve_names(client, host, settings, catalog):
+    """Every name the parameters hold, looked up before any decision is published.
+
+    A typo in a project, environment, channel, tenant, target or approval name fails the step on
+    every path, What If included, even when no release would qualify or the tenant is not
+    connected (v29 looked target names up first too). Only *Steps to skip* waits: its names are
+    steps of the chosen release, checked when it is about to be deployed. Returns the Target
+    (without its source plan) and the tenant decision, not yet published.
+    """
+    project = catalog.project(settings.project_name)
+    environments = catalog.environments()
+    destination = pick_by_name(environments, settings.destination_environment, "Environment",
+                               "Destination Environment Name")
+    source = pick_by_name(environments, settings.source_environment, "Environment",
+                          "Source Environment Name") if settings.source_environment else None
+    tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
+    channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
+    machines = requested_machines(settings, client)
+    tenancy = decide_tenant(project, tenant, destination)
+    target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
+                    tenancy.tenant and tenancy.tenant["Id"],
+                    {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
+                    catalog.history or RecentHistory(client, [project["Id"]]))
+    return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
+
+
+def plan_target(client, host, settings, target, tenancy, catalog):
+    """The decisions before a release is chosen: source is destination, tenant, lifecycle plan."""
+    if same_source_and_destination(settings, target):
+        reason = ("Promote needs a source environment other than the destination ({0}); choose "
+                  "Redeploy to deploy the release {0} already has.").format(
+                      target.destination["Name"])
+        host.highlight(reason)
+        raise Finished(publish(host, nothing_to_deploy("SourceIsDestination", reason)))
+    host.info(tenancy.reason)
+    if tenancy.skip:
+        raise Finished(publish(host, nothing_to_deploy("TenantNotAssigned", tenancy.reason)))
+    plan = source_plan(catalog, settings, target.project, target.channel, target.destination,
+                       target.source, target.names)
+    host.info(plan.reason)
+    return target._replace(plan=plan)
+
+
+def source_plan(catalog, settings, project, channel, destination, source, names):
+    phases = phases_from_preview(catalog.lifecycle_preview(channel, project))
+    try:
+        return choose_source_environments(phases, destination["Id"], source and source["Id"],
+                                          settings.deployment_mode, names)
+    except LifecycleError:
+        raise NoReleaseError("{0} is not in the lifecycle of channel {1} of {2}, so no release of "
+                             "it can be deployed there. Check \"Destination Environment Name\"."
+                             .format(destination["Name"], channel["Name"], project["Name"]))
+
+
+def find_release(client, host, settings, target):
+    """What the destination runs now and the Choice of release; handles 'no release' per v29."""
+    search = ReleaseSearch(client, host.verbose, target, target.history)
+    tenant_filter = target.tenant_id if (settings.deployment_mode != PROMOTE or tenant_in_sources(
+        target.tenant, target.project["Id"], target.plan.environment_ids)) else None
+    current, choice = choose_release(search, settings.deployment_mode, settings.release_pattern,
+                                     tenant_filter)
+    if choice.release is None:
+        no_release(host, settings, target, current)
+    host.highlight(choice.reason)
+    return current, choice
+
+
+def no_release(host, settings, target, current):
+    """Error, Warning or Skip, as *When no release qualifies* says; publishes the v29 outputs."""
+    message = "No release was found in {0}{1} that can be deployed to {2}.".format(
+        ", ".join(target.names.get(e, e) for e in target.plan.environment_ids),
+        " matching " + settings.release_pattern if settings.release_pattern else "",
+        target.destination["Name"])
+    outcome = publish(host, nothing_to_deploy("NoRelease", message, _version(current)))
+    if settings.not_found_handling == "Error":
+        raise NoReleaseError(message + ' ("When no release qualifies" is Error{0}.)'.format(
+            '; check "Child Project Release Number"' if settings.release_pattern else ""))
+    # v29 (since v20) highlights it under Warning and keeps the step green; Skip is plain information.
+    (host.highlight if settings.not_found_handling == "Warning" else host.info)(message)
+    raise Finished(outcome)
+
+
+def _version(release):
+    return release["Version"] if release else ""

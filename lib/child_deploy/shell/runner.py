@@ -1,0 +1,198 @@
+"""The one place where a run ends: success, a StepError, a bug, or a signal.
+
+Everything the step does happens inside `run`. A StepError becomes the step's failure message;
+any other exception is a bug in the template, so its traceback goes to the verbose log and the
+user gets a short message asking for a report. SIGTERM or SIGINT, whenever it comes, ends in
+`stopped`: the child this run created is cancelled once, and the outputs say what happened.
+Every path publishes what is known by then, the child's ids and URL included.
+"""
+
+import atexit
+import os
+import tempfile
+import traceback
+from urllib.parse import quote
+import warnings
+from contextlib import contextmanager
+
+from ..base.clock import SystemClock
+from .dependencies import ensure_dependencies
+from ..acting.deployment import cancel_child
+from ..base.errors import StepCancelledError, StepError
+from .flow import deploy_child
+from ..octopus.octopus_client import OctopusClient, load_requests
+from ..base.outcome import nothing_to_deploy, publish
+from .settings import parse_settings
+from ..train.train import stopped_train
+from ..acting.waiting import cancellation_signals
+from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
+
+BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
+               "Deploy Project template; please report it with the verbose log of this step.")
+API_KEY_PARAMETER = "ChildProject.Api.Key"
+# Beyond *Wait for Deployment*: the lookups before the child is created, and the calls after the
+# wait (a cancel on timeout, the outputs). The whole step ends within the two together.
+STEP_MARGIN_SECONDS = 60
+
+
+def run(host, clock=None, session=None, install=None, request_timeout=None):
+    """Run the step on `host`; return the process exit code (0 success, 1 failure).
+
+    `request_timeout` (seconds) replaces the client's own limit per request (the CLI's
+    --request-timeout); None keeps REQUEST_TIMEOUT_SECONDS.
+    """
+    with warnings_to_verbose(host):
+        return _run(host, clock or SystemClock(), session, install, request_timeout)
+
+
+@contextmanager
+def warnings_to_verbose(host):
+    """Library warnings (urllib3 on an old OpenSSL, a deprecation) go to the verbose log.
+
+    Python prints warnings on stderr, which Octopus shows as errors and, with
+    FailScriptOnErrorOutput, turns into a failed step.
+    """
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        host.verbose("{0}: {1}".format(category.__name__, message))
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+def _run(host, clock, session, install, request_timeout=None):
+    """The run inside one signal guard: SIGTERM or SIGINT at any moment ends in `stopped`."""
+    host.add_secret(host.variable(API_KEY_PARAMETER).strip())
+    made = {}
+    with cancellation_signals():
+        try:
+            return _steps(host, clock, session, install, made, request_timeout)
+        except StepCancelledError as cancelled:
+            return stopped(host, clock, made.get("client"), str(cancelled))
+
+
+def _steps(host, clock, session, install, made, request_timeout):
+    try:
+        ensure_dependencies(host, install=install)
+        settings = parse_settings(host.variable, now=clock.now())
+        client = made["client"] = make_client(settings, host, clock, session,
+                                               request_timeout)
+        outcome = deploy_child(settings, client, host, clock)
+        return 0 if outcome.succeeded else 1
+    except StepCancelledError:
+        raise
+    except StepError as error:
+        return failed(host, str(error))
+    except Exception:  # noqa: BLE001 - the single catch-all, by design
+        host.verbose(traceback.format_exc())
+        return failed(host, BUG_MESSAGE)
+
+
+def failed(host, message):
+    """Fail the step; outputs not yet set say why (with the release and the child, if known)."""
+    if host.train is not None and not host.outputs_published:
+        host.train.abandon(message)
+    if not host.outputs_published:      # later steps and approvals read them
+        known = host.known_outcome or nothing_to_deploy("Error", "")
+        publish(host, known.with_(outcome="Error", reason=message))
+    host.fail(message)
+    return 1
+
+
+def stopped(host, clock, client, message):
+    """Told to stop: cancel the child if this run created it (once, within seconds), publish
+    what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
+    if host.train is not None:
+        return stopped_train(host, clock, client, message)
+    known = host.known_outcome or nothing_to_deploy("Canceled", "")
+    if known.deployment_id and client is not None:
+        message += " The child deployment {0} of release {1} was {2}.".format(
+            known.deployment_id, known.release_version, cancel_child(client, clock, host))
+        known = host.known_outcome
+    publish(host, known.with_(outcome="Canceled", reason=message))
+    host.fail(message)
+    return 1
+
+
+def make_client(settings, host, clock, session=None, request_timeout=None):
+    """An OctopusClient that logs each call at verbose level and keeps to the step's time.
+
+    The step must end within *Wait for Deployment* plus STEP_MARGIN_SECONDS whatever the server
+    does: the client starts no retry and lets no request run past that deadline, and each
+    request has `request_timeout` seconds at most (REQUEST_TIMEOUT_SECONDS by default).
+
+    A `user:password@` from the Base Url goes to the session (an Authorization header on each
+    request to that server), never into a URL the step prints or builds, and is masked anywhere.
+    """
+    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS
+    if settings.server_credentials:
+        session = session or load_requests().Session()
+        session.auth = settings.server_credentials
+        register_credentials(host, *settings.server_credentials)
+    return OctopusClient(settings.server_url, settings.api_key, session=session,
+                         log=host.verbose, clock=clock, verify=tls_verify(settings),
+                         deadline=deadline,
+                         request_timeout=request_timeout or REQUEST_TIMEOUT_SECONDS)
+
+
+def rounds(settings):
+    """How many *Wait for Deployment* a run may take: one per wave of a train (and as many
+    again for a roll back); one for a single child."""
+    if not settings.is_train:
+        return 1
+    return len(settings.waves) * (2 if settings.train_failure_policy == "RollBack" else 1)
+
+
+def register_credentials(host, user, password):
+    """Mask the password as typed and as written in the URL (or the user, when it is a token)."""
+    secret = password or user
+    host.add_secret(secret)
+    host.add_secret(quote(secret, safe=""))
+
+
+def tls_verify(settings):
+    """What to pass as `verify`: True (system bundle, REQUESTS_CA_BUNDLE) or a bundle with the PEM.
+
+    The PEM is added to the bundle the worker already trusts (REQUESTS_CA_BUNDLE, else
+    certifi's) rather than replacing it, so a proxy with a public certificate keeps working.
+    Verification is never switched off.
+    """
+    if not settings.trusted_certificate:
+        return True
+    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="octopus-ca-", delete=False,
+                                         encoding="utf-8")
+    with handle:
+        handle.write(trusted_bundle() + "\n" + settings.trusted_certificate + "\n")
+    atexit.register(_remove_quietly, handle.name)     # workers run many steps: leave no files
+    return handle.name
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def trusted_bundle():
+    """The text of the CA bundle requests would use without our PEM ("" when there is none)."""
+    for path in (os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("CURL_CA_BUNDLE"),
+                 _certifi_path()):
+        try:
+            with open(path or "", encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue    # unset, a directory or unreadable: the next candidate
+    return ""
+
+
+def _certifi_path():
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return certifi.where()
