@@ -1,4 +1,4 @@
-"""Benchmark: does one promotion cost the same whatever the child's history? (DESIGN §9)
+"""Benchmark: does one promotion cost the same whatever the child's history?
 
     python lib/child_deploy_bench.py [--sizes 10,1000,10000] [--children 1,10,100]
         [--train-releases 3] [--latency-ms 20]
@@ -139,7 +139,7 @@ def run_step(variables, size):
 
 
 def summary_table(results, latency_ms):
-    """One row per history size: the figures DESIGN §9 asks for."""
+    """One row per history size: the figures docs/benchmark.md explains."""
     lines = ["| history (releases + deployments) | outcome | requests | wall time (step CPU) "
              "| simulated time | child finished -> step finished: polling lag (simulated) + tail "
              "(wall) | peak memory (tracemalloc) |", "|---:|---|---:|---:|---:|---|---:|"]

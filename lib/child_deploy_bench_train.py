@@ -1,4 +1,4 @@
-"""Benchmark, the release train: what planning (and deploying) N children costs (DESIGN §10).
+"""Benchmark, the release train: what planning (and deploying) N children costs (docs/design.md, the release train).
 
     python lib/child_deploy_bench.py --children 1,10,100 [--latency-ms 20]
 

@@ -192,7 +192,7 @@ def readme_command(name):
 
 
 def test_readme_commands_need_only_python3_and_install_into_a_venv():
-    """Issue 15 item 8: no `python` alias and no pip into an externally managed interpreter."""
+    """The newcomer's machine: no `python` alias and no pip into an externally managed interpreter."""
     demo, tests = readme_command("demo command"), readme_command("test command")
     assert demo == "python3 deploy_child_project.py --demo"      # what the demo fixture runs
     assert tests.startswith("python3 -m venv .venv && .venv/bin/python -m pip install")

@@ -94,7 +94,7 @@ def test_every_package_module_is_bundled_except_the_terminal_ones():
 
 
 def test_the_body_holds_only_what_runs_inside_octopus():
-    """Issue 15 item 6: no CLI, no demo, no terminal or test host; still the modules in order."""
+    """No CLI, no demo, no terminal or test host in the body; still the modules in order."""
     for absent in ("argparse", "cli_main", "build_parser", "child_deploy_demo", "run_demo",
                    "class TerminalHost", "class RecordingHost", "--demo"):
         assert absent not in BODY, absent
@@ -150,7 +150,7 @@ def test_readme_parameter_table_is_generated_from_the_settings_table():
         assert "`{0}`".format(row.name) in readme
 
 
-# -- $Meta from the build (issue 15 item 7) ----------------------------------------------------
+# -- $Meta from the build -----------------------------------------------------------------------
 def recorded(version, exported, content="old", author="alice", octopus="2024.3.10989"):
     template = build_template.with_record(dict(TEMPLATE, Description=content), {
         "Version": version, "LastModifiedBy": author,

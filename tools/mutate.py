@@ -84,7 +84,7 @@ TEST_MAP = {
                "tests/e2e/test_bad_input.py"],
     "scheduling": ["tests/unit/test_scheduling.py", "tests/unit/test_settings.py",
                    "tests/e2e/test_bad_input.py", "tests/e2e/test_deploy_and_wait.py"],
-    # The failure model (issue 12) and the release train (issue 13).
+    # The failure model and the release train.
     "wildcards": ["tests/unit/test_wildcards.py", "tests/unit/test_selection.py",
                   "tests/e2e/test_v29_parity.py"],
     "paging": ["tests/unit/test_paging.py", "tests/unit/test_client.py",

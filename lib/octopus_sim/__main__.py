@@ -16,7 +16,7 @@ from .world import DEFAULT_API_KEY
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m octopus_sim", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8065, help="port on 127.0.0.1 (0: any free port)")
-    parser.add_argument("--sample", action="store_true", help="load the sample suite (DESIGN §8)")
+    parser.add_argument("--sample", action="store_true", help="load the sample suite (four projects, five environments)")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the API key clients must send")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every API request")
     parser.add_argument("--manual-clock", action="store_true",

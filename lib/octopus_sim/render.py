@@ -1,8 +1,8 @@
 """Stored documents as the JSON the real server sends: PascalCase names, ids, `Links`.
 
-Field sets follow octopus-api.md §3 and the captured payloads of §8 (contract tests compare
-them), including fields our own client never reads, so a client cannot come to rely on a field
-being absent.
+Field sets follow Octopus's documented resources and payloads captured from real servers
+(tests/sim/contract_payloads.json; the contract tests compare them), including fields our own
+client never reads, so a client cannot come to rely on a field being absent.
 """
 
 from .activity import render_activity

@@ -1,4 +1,4 @@
-"""The sample suite of DESIGN §8 (the Octopus blog's release-orchestration example).
+"""The sample suite (the Octopus blog's release-orchestration example).
 
 Deterministic: the same ids, versions and history every time, with times relative to the clock's
 now (the history starts 30 days before it, one deployment an hour). The README lists exactly what is created; end-to-end

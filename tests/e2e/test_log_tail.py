@@ -1,4 +1,4 @@
-"""Enhanced logging reads a tail of the child's log per poll, not the whole log (issue 12, 13).
+"""Enhanced logging reads a tail of the child's log per poll, not the whole log.
 
 In process (runner.run on the simulator's clock) with a requests Session that counts the bytes
 of every answer: see tests/log_bytes_bench.py, which also produces the figure in

@@ -1,4 +1,4 @@
-"""Never deploy twice (DESIGN §3, §11.1): runs started together, long histories, a create call
+"""Never deploy twice (docs/design.md, the failure model, 1): runs started together, long histories, a create call
 whose answer is a 500 or empty, and the run marker that lets a run find its own deployment."""
 
 import threading

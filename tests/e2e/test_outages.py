@@ -1,4 +1,4 @@
-"""Waiting through a hostile Octopus (DESIGN §11.3) and outputs on every path (§11.4)."""
+"""Waiting through a hostile Octopus (docs/design.md, the failure model, 3) and outputs on every path (4)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Nothing relayed speaks for the step (DESIGN §11.5), end to end on the built body.
+"""Nothing relayed speaks for the step (docs/design.md, the failure model, 5), end to end on the built body.
 
 A hostile child project carries service messages, cut by line breaks at every position and at
 random ones (fixed seeds), in its name, its release notes, its log lines (enhanced logging) and

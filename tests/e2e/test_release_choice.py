@@ -332,7 +332,7 @@ def test_candidates_refused_by_the_pattern_cost_requests_per_page_not_per_candid
 
 
 def test_promote_with_the_destination_as_source_stops_after_reading_the_names(step, sim, suite):
-    """The names are still checked (issue 15 item 1), but nothing is written."""
+    """The names are still checked (a typo fails What If too), but nothing is written."""
     sim.reset_requests()
     run = step("Web API", "Staging", **{"SourceEnvironment.Name": "staging"})
     assert run.exit_code == 0, run.result_message

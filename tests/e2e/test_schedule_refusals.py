@@ -1,6 +1,6 @@
 """A schedule that could mean two instants is refused on the built body, before anything changes.
 
-One run per kind of refusal (DESIGN §3 scheduling): a local time the clocks skip, one they
+One run per kind of refusal (the *Scheduling* parameter): a local time the clocks skip, one they
 repeat, an offset that contradicts the named zone, a date whose day and month could be swapped.
 """
 

@@ -1,4 +1,4 @@
-"""Secrets beyond the API key (DESIGN §11.6), end to end on the built body against octopus_sim.
+"""Secrets beyond the API key (docs/design.md, the failure model, 6), end to end on the built body against octopus_sim.
 
 A password in the Base Url (`http://user:pass@host`) is sent only as the session's credentials:
 it is nowhere in what the step printed, published, saved or reported, nor in any request body the

@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT at any moment (DESIGN §11.8), on the built body in a subprocess.
+"""SIGTERM and SIGINT at any moment (docs/design.md, the failure model, 8), on the built body in a subprocess.
 
 The moment is made deterministic by holding one request in the simulator: the test sends the
 signal while that request is held. Exit time is measured in real seconds; simulated waits are

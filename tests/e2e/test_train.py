@@ -1,4 +1,4 @@
-"""The release train end to end: the built body against octopus_sim (DESIGN §10).
+"""The release train end to end: the built body against octopus_sim (docs/design.md, the release train).
 
 The sample suite's four children, promoted to Production as three waves: Database, then Web API
 and Scheduling Service side by side, then Web UI. Times are the simulator's: each child runs

@@ -1,4 +1,4 @@
-"""Where the rewrite and v29 part ways (issue 15), end to end on the built body.
+"""Where the rewrite and v29 part ways (README: Differences from the PowerShell template), end to end on the built body.
 
 Items 1-4 are behaviour made to match v29; the tests under "Differences" pin, one each, the
 entries of the README's "Differences from the PowerShell template (v29)" list, so a user switching

@@ -1,4 +1,4 @@
-"""The simulator's answers have the shape of the real server's captured payloads (octopus-api.md §8).
+"""The simulator's answers have the shape of payloads captured from real Octopus servers.
 
 For each real payload (copied into contract_payloads.json) the simulator's equivalent resource
 must carry every field the real one has, with a compatible JSON type (null is compatible with

@@ -1,5 +1,5 @@
 """The release train's pure parts: waves and pins from the parameters, the plan table, the
-manifest, the train's outcome (DESIGN §10)."""
+manifest, the train's outcome (docs/design.md, the release train)."""
 
 import json
 

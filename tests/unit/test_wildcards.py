@@ -1,4 +1,4 @@
-"""Release-number patterns as PowerShell's -like reads them (issue 15 item 3)."""
+"""Release-number patterns as PowerShell's -like reads them (v29 reads the release number with -like)."""
 
 import pytest
 

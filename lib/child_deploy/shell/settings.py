@@ -79,7 +79,7 @@ class Settings:
     # (user, password) taken out of a Base Url such as https://user:pass@host; None when absent.
     # Kept apart so server_url, and every URL built from it, never holds the password.
     server_credentials: object = field(default=None, repr=False)
-    # The release train (DESIGN §10); the defaults are a one-child step.
+    # The release train; the defaults are a one-child step.
     train_parallelism: int = 4
     train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given

@@ -1,4 +1,4 @@
-"""The release train (DESIGN §10): many children in one step, planned first, then applied.
+"""The release train: many children in one step, planned first, then applied.
 
 Like Terraform's plan and apply: every child is decided by the single child's own code (look
 up, choose, decide, no change) before any is deployed, and the plan is a value that is printed,
