@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -174,3 +175,42 @@ def test_a_closed_output_pipe_leaves_the_step_following_its_child(sample_sim, tm
     deployment = sample_sim.world.deployments_for(sample_sim.world.get("Projects-3"),
                                                   sample_sim.world.get("Environments-3"))[0]
     assert sample_sim.world.task_of(deployment).state == "Success"
+
+
+# -- a signal while the packages install ---------------------------------------------------------
+SLOW_PIP = """
+import os, sys, time
+open(os.environ["PIP_STARTED"], "w").close()
+time.sleep(60)
+"""
+
+
+def test_sigterm_while_pip_installs_leaves_no_package_folder(tmp_path):
+    """From a terminal without requests, SIGTERM during the installation ends the process
+    through the signal guard, and the temporary folder goes with it."""
+    fake = tmp_path / "fake" / "pip"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(SLOW_PIP)
+    temp, started = tmp_path / "tmp", tmp_path / "pip-started"
+    temp.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "fake"), TMPDIR=str(temp),
+               PIP_STARTED=str(started))
+    process = subprocess.Popen(      # -S: no site-packages, so requests is missing
+        [sys.executable, "-S", os.path.join(ROOT, "deploy_child_project.py"), "--what-if"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)        # pip's start, in another process
+        assert started.exists(), process.communicate(timeout=10)
+        assert [n for n in os.listdir(str(temp)) if n.startswith("child-deploy-packages-")]
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1 and err == b""
+    assert b"ERROR: The step was cancelled" in out
+    assert [n for n in os.listdir(str(temp)) if n.startswith("child-deploy-packages-")] == []

@@ -162,7 +162,7 @@ class OctopusClient:
         retry, _why = should_retry(self._retry, error, attempt, idempotent, left, delay)
         if not retry:
             raise error
-        reason = self._scrub(str(error)).splitlines()[0]
+        reason = self._scrub(str(error)).splitlines()[0].rstrip(".") + "."
         if first:       # say at once why the step is quiet, and for how long it may be
             kind = failure_kind(error)
             pausing = most_pausing(self._retry, kind, error.retry_after)
@@ -171,7 +171,7 @@ class OctopusClient:
                              reason, delay, attempt_limit(self._retry, kind) - 1,
                              pausing if left is None else min(pausing, left)))
         self._log("Retrying {0} {1} in {2:.1f} s after: {3}".format(
-            method, self._display(url), delay, reason))
+            method, self._display(url), delay, reason[:-1]))
         self._clock.sleep(delay)
 
     def _send(self, method, url, body, expect):
