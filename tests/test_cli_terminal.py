@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from child_deploy.shell.cli import build_parser, cli_main
+from child_deploy.shell.cli import build_parser, cli_main, collect_variables
 from child_deploy.shell.settings import parse_settings
 from child_deploy.base.errors import ConfigurationError
 from fakes import FakeClock
@@ -19,6 +19,7 @@ from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, StepClock, load
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
 KEY_ENV = {"CHILDPROJECT_API_KEY": DEFAULT_API_KEY}
+TENANT = "ChildProject.Tenant.Name"
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def run_cli(sim_url, *flags, environ=KEY_ENV, clock=None, json_mode=False):
     stream, log = io.StringIO(), io.StringIO()
     argv = ["--server-url", sim_url, "--space-name", "Default", "--destination-environment",
             "Staging"] + list(flags) + (["--json"] if json_mode else [])
-    code = cli_main(argv, environ=environ, stream=stream, log_stream=log, clock=clock)
+    more = {"clock": clock} if clock else {}
+    code = cli_main(argv, environ=environ, stream=stream, log_stream=log, **more)
     return code, stream.getvalue(), log.getvalue()
 
 
@@ -87,6 +89,15 @@ def test_a_failure_naming_a_parameter_names_its_flag_too(sample_sim):
                             clock=FakeClock())
     error = text[text.index("ERROR: "):]
     assert code == 1 and '"Octopus Base Url" (--server-url, CHILDPROJECT_WEB_SERVERURL)' in error
+
+
+def test_a_parameter_left_out_takes_its_default_from_the_parents_flag_as_in_octopus():
+    """Octopus fills a parameter left alone with its default, `#{Octopus.Deployment.Tenant.Name}`
+    evaluated; the terminal does the same with --parent-tenant-name. Given blank, it is blank."""
+    def tenant(*argv):
+        return collect_variables(build_parser().parse_args(list(argv)), {})[TENANT]
+    assert tenant("--parent-tenant-name", "Acme") == "Acme"
+    assert tenant("--parent-tenant-name", "Acme", "--tenant-name", "") == ""
 
 
 # -- help and flags for people -------------------------------------------------------------------

@@ -74,6 +74,19 @@ def test_blank_parameter_falls_back_to_the_system_variable_its_default_names():
     assert settings.space_name == "Ops"
 
 
+def test_a_blank_tenant_name_is_untenanted_even_when_the_parent_has_a_tenant():
+    """Octopus passes a cleared parameter as blank: v29 then deployed untenanted."""
+    settings = make_settings(**{"ChildProject.Tenant.Name": "  ",
+                                "Octopus.Deployment.Tenant.Name": "Acme"})
+    assert settings.tenant_name == "" and settings.parent.tenant_name == "Acme"
+
+
+def test_the_parents_server_address_keeps_no_credentials():
+    settings = make_settings(**{"Octopus.Web.ServerUri": "https://robot:s3cret@octopus.example.com/"})
+    assert settings.parent.server_uri == "https://octopus.example.com/"
+    assert "s3cret" not in repr(settings)
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("Yes", True), ("yes", True), (" YES ", True), ("True", True), ("No", False), ("false", False),
 ])
