@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from child_deploy.base.errors import ConfigurationError
-from child_deploy.shell.parameters import PARAMETERS, V29_PARAMETER_COUNT
+from child_deploy.shell.parameters import PARAMETERS, V29_PARAMETER_COUNT, parameter
 from child_deploy.shell.settings import parse_settings
 from fakes import API_KEY, base_variables, make_settings
 
@@ -34,8 +34,8 @@ def test_defaults_match_v29_behaviour():
 
 def test_v29_names_options_and_defaults_are_kept():
     v29 = json.load(open(FIXTURE))["Parameters"]
-    ours = PARAMETERS[:V29_PARAMETER_COUNT]
-    assert [p.name for p in ours] == [p["Name"] for p in v29]
+    ours = [parameter(p["Name"]) for p in v29]      # by name: the rows are ordered for the UI
+    assert len(v29) == V29_PARAMETER_COUNT
     for row, old in zip(ours, v29):
         default = "#" + "{" + row.system_default + "}" if row.system_default else row.default
         assert default == old["DefaultValue"], row.name
@@ -50,6 +50,15 @@ def test_new_parameters_keep_the_prefix_and_unique_names():
     assert len(names) == len(set(names))
     assert all(name.startswith("ChildProject.") for name in names)
     assert len({p.label for p in PARAMETERS}) == len(PARAMETERS)
+
+
+def test_related_parameters_sit_side_by_side_in_the_octopus_ui():
+    labels = [p.label for p in PARAMETERS]
+    assert labels.index("Cancel child on timeout") == labels.index("Wait for Deployment") + 1
+    assert labels.index("Scheduling expiry (minutes)") == labels.index("Scheduling") + 1
+    train = [labels.index(label) for label in ("Train parallelism", "When a child fails",
+                                               "Pinned versions")]
+    assert train == list(range(train[0], train[0] + 3))
 
 
 def test_nothing_set_lists_every_missing_required_parameter():
