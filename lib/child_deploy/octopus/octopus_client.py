@@ -43,7 +43,7 @@ class OctopusClient:
         self._api_key = api_key
         self._session = session or load_requests().Session()
         self._log = log or (lambda message: None)
-        self._notice = notice or (lambda message: None)   # a first failure, at info level
+        self._notice = notice or (lambda message: None)   # info: a request's first failure
         self._clock = clock or SystemClock()
         self._retry = retry
         self._verify = verify
@@ -163,7 +163,7 @@ class OctopusClient:
         if not retry:
             raise error
         reason = self._scrub(str(error)).splitlines()[0].rstrip(".") + "."
-        if first:       # say at once why the step is quiet, and for how long it may be
+        if first:       # no silent minute
             kind = failure_kind(error)
             pausing = most_pausing(self._retry, kind, error.retry_after)
             self._notice("{0} The step tries again in {1:.1f} s and gives up after at most {2} "

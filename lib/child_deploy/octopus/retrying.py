@@ -73,7 +73,7 @@ def attempt_limit(policy, kind):
 
 
 def most_pausing(policy, kind, retry_after=None):
-    """The longest the pauses between every try of `kind` can add up to (said in the log)."""
+    """The most the pauses between all tries of `kind` can add up to."""
     return sum(backoff_seconds(policy, n, retry_after, rand=lambda: 1.0)
                for n in range(1, attempt_limit(policy, kind)))
 

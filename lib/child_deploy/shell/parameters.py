@@ -2,10 +2,8 @@
 
 The same rows drive parsing (settings.py), the template's `Parameters` (build_template.py), the
 terminal flags (cli.py) and the README's parameter table. `Name`s, option values and defaults of
-the 24 rows v29 had are those of the PowerShell template v29, so existing steps keep working; the
-labels and help texts are ours. New rows keep the `ChildProject.` prefix. The order is the Octopus
-UI's: related rows side by side (a wait with its cancel, a schedule with its expiry), the
-train's last.
+v29's 24 rows are kept, so existing steps keep working; labels and help texts are ours; new rows
+keep the `ChildProject.` prefix. Related rows sit side by side, as the Octopus UI shows them.
 
 A `system_default` is an Octopus system variable used as the default (`Octopus.Space.Name` and the
 like). The builder writes it as an Octostache reference; this module never spells one out, because

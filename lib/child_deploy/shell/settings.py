@@ -104,10 +104,7 @@ def is_unresolved(value):
 
 def read_value(read, row):
     """The parameter's text, falling back to its default and to the system variable it names.
-
-    Octopus passes a parameter cleared in the step as blank, not as its default: a blank
-    *Tenant Name* therefore deploys untenanted, as in v29, rather than for the parent's tenant.
-    """
+    A cleared *Tenant Name* arrives blank, not as its default: untenanted, as in v29."""
     value = read(row.name)
     if is_unresolved(value):
         value = ""
@@ -191,8 +188,7 @@ def parse_parent(read):
 
 
 def _without_credentials(url):
-    """The server's address without a `user:password@`, which must never be shown."""
     try:
-        return split_credentials(url)[0]
-    except ValueError:      # not a URL at all: nothing of it is kept
+        return split_credentials(url)[0]    # a `user:password@` is never kept
+    except ValueError:
         return ""
