@@ -14,6 +14,7 @@ from child_deploy.shell.cli import build_parser, cli_main, collect_variables
 from child_deploy.shell.settings import parse_settings
 from child_deploy.base.errors import ConfigurationError
 from fakes import FakeClock
+from test_cli_demo import help_text
 from octopus_sim import DEFAULT_API_KEY, ManualClock, Simulator, StepClock, load_sample_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -101,13 +102,6 @@ def test_a_parameter_left_out_takes_its_default_from_the_parents_flag_as_in_octo
 
 
 # -- help and flags for people -------------------------------------------------------------------
-def help_text(capsys):
-    with pytest.raises(SystemExit) as stopped:
-        cli_main(["--help"])
-    assert stopped.value.code == 0
-    return capsys.readouterr().out
-
-
 def test_help_has_no_raw_markdown(capsys):
     text = help_text(capsys)
     assert "**" not in text and "`" not in text.replace("`deploy_child_project.py --demo`", "")
