@@ -62,7 +62,7 @@ USAGE = ("%(prog)s --server-url URL --project-name NAME --destination-environmen
 EXIT_CODES = ("exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line "
               "(nothing ran). "
               "With --json the log goes to stderr and only the outputs' JSON to stdout. "
-              "`deploy_child_project.py --demo` (alone, from a checkout) runs the step against a "
+              "deploy_child_project.py --demo (alone, from a checkout) runs the step against a "
               "simulated Octopus on loopback instead.")
 
 
