@@ -61,15 +61,18 @@ RECORD_FIELDS = ("Version", "$Meta", "LastModifiedBy")
 PARAMETER_ID_NAMESPACE = uuid.UUID("2b39b150-65ae-4ad7-88b8-a362227e34c6")
 
 DESCRIPTION = """\
-Deploys one child project from a release orchestration (parent) project: it finds the child \
-release to deploy (by default the one that last succeeded in the lifecycle phase before the \
+Deploys child projects from a release orchestration (parent) project. For each child it finds \
+the release to deploy (by default the one that last succeeded in the lifecycle phase before the \
 destination, optionally filtered by a version pattern), skips it when the destination already \
 runs it, deploys it, waits for it, approves its manual interventions with the approvals given \
 to the parent, and publishes output variables such as `ReleaseToPromote`, `ReleaseNotes` and \
 `ChildReleaseToDeploy` for later steps and manual-intervention instructions.
 
-Add one step per child project. Parameter names, options and outputs match the PowerShell \
-*Deploy Child Octopus Deploy Project* template (version 29), so existing steps can switch.
+One name in *Child Project Name* deploys that one child, as the PowerShell *Deploy Child Octopus \
+Deploy Project* template (version 29) did: its parameter names, options and outputs are kept, \
+so existing steps can switch. Several lines make a **release train** in one step: each line is \
+a wave run after the one above, the names on a line deploy side by side, every child is planned \
+before any is deployed, and `TrainPlan`, `TrainManifest` and each child's outputs are published.
 
 **Worker requirements**
 - Python 3.8 or later as `python3` (Linux) or `python` (Windows), with `pycryptodome` as every \

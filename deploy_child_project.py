@@ -17,15 +17,22 @@ from child_deploy.base.host import OctopusHost  # noqa: E402  (the path must be 
 
 def from_terminal(argv):
     """The CLI (or, for `--demo`, the demo), once its run-time packages can be imported; returns
-    the exit code. The demo lives beside the package, not in it: only a checkout has it."""
+    the exit code. The demo lives beside the package, not in it: only a checkout has it.
+
+    The packages are installed inside the step's signal guard, so SIGTERM or Ctrl-C during pip
+    still ends the process normally, and the temporary folder is removed on the way out.
+    """
+    from child_deploy.acting.waiting import cancellation_signals
     from child_deploy.shell.dependencies import ensure_dependencies
     from child_deploy.base.errors import StepError
     from child_deploy.base.terminal import TerminalHost
+    log = sys.stderr if "--json" in argv else sys.stdout    # where the CLI's log goes too
     if not {"-h", "--help"} & set(argv):
         try:
-            ensure_dependencies(TerminalHost({}, stream=sys.stderr))
+            with cancellation_signals():
+                ensure_dependencies(TerminalHost({}, stream=log))
         except StepError as error:
-            print("ERROR: {0}".format(error), file=sys.stderr)
+            print("ERROR: {0}".format(error), file=log, flush=True)
             return 1
     if "--demo" in argv:
         return run_demo(argv)

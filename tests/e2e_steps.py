@@ -10,6 +10,7 @@ import os
 from harness import built_body, run_body, start_body
 from datetime import timedelta
 
+from child_deploy.shell.parameters import PARAMETERS
 from octopus_sim import Phase, TaskScript
 
 SIM_KEY = "API-SIMULATORKEY0000000000000000"
@@ -66,6 +67,10 @@ class StepRunner:
         return self.run_variables(variables, extra_env=extra_env)
 
     def run_variables(self, variables, extra_env=None):
+        variables = dict(variables)
+        for row in PARAMETERS:  # a parameter left alone arrives as its default, evaluated
+            if row.system_default in variables and row.name not in variables:
+                variables[row.name] = variables[row.system_default]
         work_dir = str(self.tmp_path / "run{0}".format(len(self.runs) + 1))
         run = run_body(BODY, variables, work_dir, clock_url=self.sim.url, extra_env=extra_env)
         self.runs.append(run)

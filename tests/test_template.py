@@ -57,6 +57,19 @@ def test_library_rule_script_properties():
     assert "Python 3.8" in TEMPLATE["Description"] and "requests" in TEMPLATE["Description"]
 
 
+def test_the_description_tells_of_the_release_train_too():
+    text = " ".join(TEMPLATE["Description"].split())
+    assert "Add one step per child project" not in text and "Deploys one child" not in text
+    assert "release train" in text and "Several lines" in text and "TrainPlan" in text
+
+
+def test_the_help_of_when_no_release_qualifies_says_what_warning_does():
+    """Warning logs a highlight and the step stays green (a warning line would not)."""
+    [row] = [p for p in TEMPLATE["Parameters"] if p["Name"] == "ChildProject.Release.NotFoundError"]
+    assert "with a warning" not in row["HelpText"]
+    assert "highlight" in row["HelpText"] and "stays green" in row["HelpText"]
+
+
 def test_library_rule_parameters():
     parameters = TEMPLATE["Parameters"]
     assert [p["Name"] for p in parameters] == [row.name for row in PARAMETERS]

@@ -79,8 +79,9 @@ def test_a_server_that_never_finishes_answering_ends_the_cli_in_seconds(tmp_path
     with HostileServer() as server:
         server.on("", behaviour)
         code, out, err, seconds, _rss = cli_run(server, tmp_path, "--request-timeout", "1")
-    assert_clear_failure(code, err, "Gave up on GET /api/spaces?partialName=Default", out)
-    assert "after 1 s" in err
+    error = out[out.find("ERROR: "):]       # the log, its ERROR line included, is stdout
+    assert_clear_failure(code, error, "Gave up on GET /api/spaces?partialName=Default", out + err)
+    assert "after 1 s" in error and err == ""
     assert seconds < 15
     assert len(server.requests) == 2        # a read is tried once more, then given up
 
@@ -89,8 +90,9 @@ def test_a_300_mb_answer_is_refused_and_memory_stays_bounded(tmp_path):
     with HostileServer() as server:
         server.on("", huge_body(300 * 2 ** 20, declare_length=False))
         code, out, err, seconds, rss = cli_run(server, tmp_path, "--request-timeout", "20")
-    assert_clear_failure(code, err, "GET /api/spaces?partialName=Default", out)
-    assert "larger than 50 MB" in err
+    error = out[out.find("ERROR: "):]
+    assert_clear_failure(code, error, "GET /api/spaces?partialName=Default", out + err)
+    assert "larger than 50 MB" in error and err == ""
     assert rss < MAX_RSS_MB, "peak RSS {0:.0f} MB".format(rss)
     assert len(server.requests) == 1 and seconds < 15
 

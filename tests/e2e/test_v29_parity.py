@@ -38,6 +38,25 @@ def add_release(sim, suite, project, version, environments, notes="", build_info
     return release
 
 
+# -- a cleared Tenant Name: untenanted ------------------------------------------------------------
+@pytest.mark.parametrize("given, tenant", [({"Tenant.Name": ""}, None), ({}, "Acme")],
+                         ids=["cleared: untenanted", "left alone: the parent's tenant"])
+def test_a_cleared_tenant_name_deploys_untenanted_as_v29_did(step, sim, suite, given, tenant):
+    """Octopus passes a parameter cleared in the step as blank (and one left alone as its
+    default, the parent's tenant): blank means no tenant, whatever the parent deploys for."""
+    world, envs = sim.world, suite.environments
+    web_api = suite.projects["Web API"]
+    world.get(web_api.id).tenanted_mode = "TenantedOrUntenanted"
+    acme = world.add_tenant("Acme", projects={suite.parent: [envs["Staging"]],
+                                              web_api: [envs["Test"], envs["Staging"]]})
+    world.add_deployment(suite.releases[("Web API", "2021.1.1.2")], envs["Test"], tenant=acme,
+                         created=sim.clock.now() - timedelta(hours=1))
+    run = step("Web API", "Staging", parent_tenant=acme, **given)
+    assert run.exit_code == 0, run.result_message
+    [deployment] = created_deployments(sim, suite, "Web API", "Staging")
+    assert deployment.tenant_id == (tenant and acme.id)
+
+
 # -- item 1: every name is looked up before any decision is published --------------------------
 PATHS = {
     "no release qualifies": ("Web API", {"Release.Number": "2021.9.*"}),

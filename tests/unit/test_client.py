@@ -155,6 +155,29 @@ def test_get_retries_transient_failures_with_backoff(mocked):
     assert sum("Retrying" in line for line in lines) == 2
 
 
+def test_the_first_failed_try_says_at_once_when_the_step_tries_again_and_gives_up(mocked):
+    """Not a silent minute: the first failure of a retried request is said at info level,
+    with the pause before the next try and the bound on all of them; later ones stay verbose."""
+    clock, notices, lines = FakeClock(), [], []
+    mocked.get(BASE + "/api/projects", exc=requests.exceptions.ConnectionError)
+    client = make_client(log=lines.append, clock=clock, notice=notices.append)
+    with pytest.raises(OctopusUnreachableError):
+        client.get("projects")
+    assert len(notices) == 1 and notices[0].startswith("Could not reach Octopus")
+    assert "tries again in 0.5 s and gives up after at most 9 more tries, pausing 76 s in all " \
+           "at most" in notices[0]
+    assert len(clock.sleeps) == 9 and sum(clock.sleeps) == pytest.approx(75.5)
+    assert sum("Retrying" in line for line in lines) == 9
+
+
+def test_the_first_failure_bound_is_cut_to_what_is_left_of_the_steps_time(mocked):
+    clock, notices = FakeClock(), []
+    mocked.get(BASE + "/api/projects", [{"status_code": 502, "json": {}}, {"json": {"ok": 1}}])
+    make_client(clock=clock, notice=notices.append,
+                deadline=clock.monotonic() + 30).get("projects")
+    assert notices and notices[0].endswith("pausing 30 s in all at most.")
+
+
 def test_retry_after_is_honoured(mocked):
     clock = FakeClock()
     mocked.get(BASE + "/api/projects", [{"status_code": 429, "headers": {"Retry-After": "7"}},

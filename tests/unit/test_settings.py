@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from child_deploy.base.errors import ConfigurationError
-from child_deploy.shell.parameters import PARAMETERS, V29_PARAMETER_COUNT
+from child_deploy.shell.parameters import PARAMETERS, V29_PARAMETER_COUNT, parameter
 from child_deploy.shell.settings import parse_settings
 from fakes import API_KEY, base_variables, make_settings
 
@@ -34,8 +34,8 @@ def test_defaults_match_v29_behaviour():
 
 def test_v29_names_options_and_defaults_are_kept():
     v29 = json.load(open(FIXTURE))["Parameters"]
-    ours = PARAMETERS[:V29_PARAMETER_COUNT]
-    assert [p.name for p in ours] == [p["Name"] for p in v29]
+    ours = [parameter(p["Name"]) for p in v29]      # by name: the rows are ordered for the UI
+    assert len(v29) == V29_PARAMETER_COUNT
     for row, old in zip(ours, v29):
         default = "#" + "{" + row.system_default + "}" if row.system_default else row.default
         assert default == old["DefaultValue"], row.name
@@ -50,6 +50,15 @@ def test_new_parameters_keep_the_prefix_and_unique_names():
     assert len(names) == len(set(names))
     assert all(name.startswith("ChildProject.") for name in names)
     assert len({p.label for p in PARAMETERS}) == len(PARAMETERS)
+
+
+def test_related_parameters_sit_side_by_side_in_the_octopus_ui():
+    labels = [p.label for p in PARAMETERS]
+    assert labels.index("Cancel child on timeout") == labels.index("Wait for Deployment") + 1
+    assert labels.index("Scheduling expiry (minutes)") == labels.index("Scheduling") + 1
+    train = [labels.index(label) for label in ("Train parallelism", "When a child fails",
+                                               "Pinned versions")]
+    assert train == list(range(train[0], train[0] + 3))
 
 
 def test_nothing_set_lists_every_missing_required_parameter():
@@ -72,6 +81,19 @@ def test_blank_parameter_falls_back_to_the_system_variable_its_default_names():
     variables = base_variables(**{"ChildProject.Space.Name": "", "Octopus.Space.Name": "Ops"})
     settings = parse_settings(lambda name: variables.get(name, ""))
     assert settings.space_name == "Ops"
+
+
+def test_a_blank_tenant_name_is_untenanted_even_when_the_parent_has_a_tenant():
+    """Octopus passes a cleared parameter as blank: v29 then deployed untenanted."""
+    settings = make_settings(**{"ChildProject.Tenant.Name": "  ",
+                                "Octopus.Deployment.Tenant.Name": "Acme"})
+    assert settings.tenant_name == "" and settings.parent.tenant_name == "Acme"
+
+
+def test_the_parents_server_address_keeps_no_credentials():
+    settings = make_settings(**{"Octopus.Web.ServerUri": "https://robot:s3cret@octopus.example.com/"})
+    assert settings.parent.server_uri == "https://octopus.example.com/"
+    assert "s3cret" not in repr(settings)
 
 
 @pytest.mark.parametrize("raw, expected", [

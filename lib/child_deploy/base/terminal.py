@@ -3,10 +3,45 @@
 Neither runs inside Octopus, so neither is bundled into the script body.
 """
 
+import os
 import re
 import sys
 
 from .host import Host, to_host_str
+
+
+class ReaderMayLeave:
+    """A text stream whose reader may go away (`| head`): from then on, writes are dropped.
+
+    A closed pipe is not the step's failure: it carries on, following its child to the end
+    and exiting with its own code, and only what it prints is lost. The stream's file
+    descriptor is pointed at the null device, so Python's last flush at exit cannot fail either.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.reader_left = False
+
+    def write(self, text):
+        self._attempt(self._stream.write, text)
+        return len(text)
+
+    def flush(self):
+        self._attempt(self._stream.flush)
+
+    def _attempt(self, action, *args):
+        if self.reader_left:
+            return
+        try:
+            action(*args)
+        except BrokenPipeError:
+            self.reader_left = True
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, self._stream.fileno())
+                os.close(null)
+            except (AttributeError, OSError, ValueError):
+                pass    # not a real file (a test's StringIO): nothing to flush at exit
 
 
 class TerminalHost(Host):
@@ -14,11 +49,13 @@ class TerminalHost(Host):
 
     PREFIX = {"info": "", "verbose": "  . ", "highlight": "", "warning": "WARNING: ", "wait": ""}
 
-    def __init__(self, variables, show_verbose=False, stream=None, artifacts_dir=None):
+    def __init__(self, variables, show_verbose=False, stream=None, artifacts_dir=None,
+                 annotate=None):
         super().__init__()
         self._variables = dict(variables)
         self.show_verbose = show_verbose
-        self.stream = stream or sys.stdout
+        self.stream = stream or sys.stdout     # the whole log, ERROR lines included
+        self.annotate = annotate or (lambda message: message)   # the CLI adds flag names
         self.artifacts_dir = artifacts_dir     # None: a terminal writes no files unless asked
         self.outputs = {}
         self.artifacts = []
@@ -52,7 +89,7 @@ class TerminalHost(Host):
 
     def fail(self, message):
         self.failure = self.scrub(message)
-        print("ERROR: " + self.failure, file=sys.stderr, flush=True)
+        print("ERROR: " + self.annotate(self.failure), file=self.stream, flush=True)
 
 
 class RecordingHost(Host):

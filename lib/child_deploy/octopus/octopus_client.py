@@ -24,7 +24,8 @@ from ..base.clock import SystemClock
 from ..base.errors import (AnswerTooLargeError, NotFoundError, OctopusApiError, OctopusUnreachableError,
                      mask_secret)
 from .paging import PAGE_SIZE, PageWalk, next_page
-from .retrying import RetryPolicy, backoff_seconds, failure_kind, should_retry
+from .retrying import (RetryPolicy, attempt_limit, backoff_seconds, failure_kind, most_pausing,
+                       should_retry)
 from .transport import (REDIRECT_STATUSES, REQUEST_TIMEOUT_SECONDS, Request, exchange,
                         load_requests, origin)
 
@@ -36,12 +37,13 @@ class OctopusClient:
 
     def __init__(self, server_url, api_key, session=None, log=None, clock=None,
                  retry=RetryPolicy(), verify=True, deadline=None, rand=random.random,
-                 request_timeout=REQUEST_TIMEOUT_SECONDS):
+                 request_timeout=REQUEST_TIMEOUT_SECONDS, notice=None):
         self.server_url = server_url.rstrip("/")
         self.space_id = ""
         self._api_key = api_key
         self._session = session or load_requests().Session()
         self._log = log or (lambda message: None)
+        self._notice = notice or (lambda message: None)   # info: a request's first failure
         self._clock = clock or SystemClock()
         self._retry = retry
         self._verify = verify
@@ -140,7 +142,8 @@ class OctopusClient:
                     # Octopus is up and asks us to wait: the hiccups before were part of it.
                     failures = {"maintenance": failures.get("maintenance", 0)}
                 failures[kind] = failures.get(kind, 0) + 1
-                self._wait_before_retry(error, failures[kind], idempotent, method, url)
+                self._wait_before_retry(error, failures[kind], idempotent, method, url,
+                                        first=sum(failures.values()) == 1)
 
     def url_for(self, route, params=None, system=False):
         """The absolute URL of `route`, space-scoped unless `system` or no space is bound yet."""
@@ -153,14 +156,22 @@ class OctopusClient:
         query = urlencode([(k, v) for k, v in (params or {}).items() if v is not None])
         return self.server_url + path + ("?" + query if query else "")
 
-    def _wait_before_retry(self, error, attempt, idempotent, method, url):
+    def _wait_before_retry(self, error, attempt, idempotent, method, url, first=False):
         delay = backoff_seconds(self._retry, attempt, error.retry_after, self._rand)
-        retry, _why = should_retry(self._retry, error, attempt, idempotent,
-                                   self._seconds_left(), delay)
+        left = self._seconds_left()
+        retry, _why = should_retry(self._retry, error, attempt, idempotent, left, delay)
         if not retry:
             raise error
+        reason = self._scrub(str(error)).splitlines()[0].rstrip(".") + "."
+        if first:       # no silent minute
+            kind = failure_kind(error)
+            pausing = most_pausing(self._retry, kind, error.retry_after)
+            self._notice("{0} The step tries again in {1:.1f} s and gives up after at most {2} "
+                         "more tries, pausing {3:.0f} s in all at most.".format(
+                             reason, delay, attempt_limit(self._retry, kind) - 1,
+                             pausing if left is None else min(pausing, left)))
         self._log("Retrying {0} {1} in {2:.1f} s after: {3}".format(
-            method, self._display(url), delay, self._scrub(str(error)).splitlines()[0]))
+            method, self._display(url), delay, reason[:-1]))
         self._clock.sleep(delay)
 
     def _send(self, method, url, body, expect):

@@ -58,13 +58,24 @@ def should_retry(policy, error, attempt, idempotent, remaining_seconds, delay):
         return False, "the request changes data and is never repeated blindly"
     if not getattr(error, "retryable", False) and not maintenance:
         return False, "the answer will not change on a retry"
-    limit = {"maintenance": policy.maintenance_attempts,
-             "overdue": policy.overdue_attempts}.get(kind, policy.attempts)
+    limit = attempt_limit(policy, kind)
     if attempt >= limit:
         return False, "gave up after {0} tries".format(attempt)
     if remaining_seconds is not None and delay > remaining_seconds:
         return False, "the step's time budget is spent"
     return True, ""
+
+
+def attempt_limit(policy, kind):
+    """How many tries in all a request gets for failures of `kind`."""
+    return {"maintenance": policy.maintenance_attempts,
+            "overdue": policy.overdue_attempts}.get(kind, policy.attempts)
+
+
+def most_pausing(policy, kind, retry_after=None):
+    """The most the pauses between all tries of `kind` can add up to."""
+    return sum(backoff_seconds(policy, n, retry_after, rand=lambda: 1.0)
+               for n in range(1, attempt_limit(policy, kind)))
 
 
 def is_maintenance(error):

@@ -18,18 +18,28 @@ flag given once per line. A release train is then either of
 TrainManifest, TrainOutcome and each child's `Child[<project>].<output>` included.
 
 Exit codes: 0 the step succeeded (a deliberate skip included), 1 it failed, 2 the command line
-was wrong.
+was wrong: an unknown flag, or a value the step refuses (a missing required one included); then
+nothing runs, and the message names each parameter by its label, flag and environment variable.
+
+The log (ERROR lines included) goes to one stream: stdout, or stderr with `--json`. A reader
+that goes away (`| head`) does not stop the step: it still follows its child to the end.
 """
 
 import argparse
+import difflib
 import json
 import os
+import re
 import sys
+import textwrap
 
-from ..base.terminal import TerminalHost
+from ..base.clock import SystemClock
+from ..base.errors import ConfigurationError
+from ..base.terminal import ReaderMayLeave, TerminalHost
 from .parameter_help import HELP
 from .parameters import PARAMETERS
-from .runner import run
+from .runner import API_KEY_PARAMETER, run
+from .settings import parse_settings
 from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
 
 SYSTEM_FLAGS = (
@@ -47,9 +57,12 @@ SYSTEM_FLAGS = (
     ("Octopus.Deployment.ExcludedMachines", "excluded-machines"),
     ("Octopus.Deployment.Machines", "deployment-machines"), ("Octopus.Action.Name", "step-name"),
 )
-EXIT_CODES = ("exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line. "
+USAGE = ("%(prog)s --server-url URL --project-name NAME --destination-environment NAME "
+         "[FLAG VALUE ...]   (the key: CHILDPROJECT_API_KEY)")
+EXIT_CODES = ("exit codes: 0 success or deliberate skip, 1 the step failed, 2 bad command line "
+              "(nothing ran). "
               "With --json the log goes to stderr and only the outputs' JSON to stdout. "
-              "`deploy_child_project.py --demo` (alone, from a checkout) runs the step against a "
+              "deploy_child_project.py --demo (alone, from a checkout) runs the step against a "
               "simulated Octopus on loopback instead.")
 
 
@@ -62,21 +75,78 @@ def environment_name(name):
     return name.replace(".", "_").upper()
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="deploy_child_project.py", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def with_flags(message):
+    """`message` with each quoted parameter label followed by its flag and environment variable:
+    from a terminal, "Deployment Mode" alone does not say what to type."""
     for row in PARAMETERS:
-        text = "{0}. {1} [env {2}]".format(row.label, HELP[row.name].replace("%", "%%"),
-                                            environment_name(row.name))
+        message = message.replace('"{0}"'.format(row.label), '"{0}" ({1}, {2})'.format(
+            row.label, flag_name(row), environment_name(row.name)))
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse for people: no abbreviations, and a mistake answered in one line."""
+
+    def __init__(self, **options):
+        super().__init__(allow_abbrev=False, formatter_class=HelpFormatter, **options)
+
+    def error(self, message):
+        self.exit(2, "{0}: error: {1}\n".format(self.prog, message))
+
+    def refuse_unknown(self, unknown):
+        """Exit 2 naming the first unknown argument and, for a flag, the closest known one."""
+        given = unknown[0].split("=", 1)[0]
+        if not given.startswith("-"):
+            self.error("unexpected argument {0!r} (every value follows its flag)".format(given))
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        close = ([f for f in flags if f.startswith(given)]
+                 or difflib.get_close_matches(given, flags, n=1, cutoff=0.6))
+        hint = "; did you mean {0}?".format(" or ".join(close[:3])) if close else ""
+        self.error("unknown flag {0}{1} (--help lists them all)".format(given, hint))
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps a help text's line breaks (its lists), wrapping each line on its own."""
+
+    def _split_lines(self, text, width):
+        return [part for line in text.splitlines()
+                for part in textwrap.wrap(line, width, break_long_words=False,
+                                          break_on_hyphens=False) or [""]]
+
+
+def plain(markdown):
+    """A help text as a terminal shows it: no `**`, `*` or backticks; code spans kept as typed."""
+    parts = markdown.split("`")
+    for index in range(0, len(parts), 2):       # outside code spans
+        parts[index] = re.sub(r"\*\*?([^*]+?)\*\*?", r"\1", parts[index])
+    return "".join(parts).replace("\n\n", "\n")
+
+
+def help_text(row):
+    """The flag's help: label, plain help, the choices and default of a choice, the variable."""
+    text = "{0}. {1}".format(row.label, plain(HELP[row.name]))
+    if row.options:
+        text += "\nOne of: {0}. Default: {1}.".format(
+            ", ".join(value for value, _ in row.options), row.default)
+    if takes_lines(row):
+        text += " Repeat the flag for more lines."
+    return (text + " [env {0}]".format(environment_name(row.name))).replace("%", "%%")
+
+
+def build_parser():
+    parser = Parser(prog="deploy_child_project.py", description=__doc__.split("\n\n")[0],
+                    epilog=EXIT_CODES, usage=USAGE)
+    for row in PARAMETERS:
+        text = help_text(row)
         if row.kind == "yesno":
             parser.add_argument(flag_name(row), dest=row.name, nargs="?", const="Yes",
                                 metavar="Yes|No", help=text)
         elif takes_lines(row):
             parser.add_argument(flag_name(row), dest=row.name, action="append", metavar="LINE",
-                                help=text + " Repeat the flag for more lines.")
+                                help=text)
         else:
-            parser.add_argument(flag_name(row), dest=row.name, metavar="VALUE", help=text)
+            metavar = "{" + ",".join(v for v, _ in row.options) + "}" if row.options else "VALUE"
+            parser.add_argument(flag_name(row), dest=row.name, metavar=metavar, help=text)
     group = parser.add_argument_group("the parent deployment (Octopus system variables)")
     for name, flag in SYSTEM_FLAGS:
         group.add_argument("--" + flag, dest=name, metavar="VALUE", help=name)
@@ -131,21 +201,36 @@ def collect_variables(args, environ):
             value = "\n".join(value)
         if value is not None:
             variables[name] = value
+    for row in PARAMETERS:      # as Octopus fills in a default bound to a system variable
+        if row.name not in variables and row.system_default in variables:
+            variables[row.name] = variables[row.system_default]
     return variables
 
 
-def cli_main(argv, environ=None, stream=None, log_stream=None):
+def cli_main(argv, environ=None, stream=None, log_stream=None, clock=None):
     """Run the step from a terminal; return the exit code.
 
     With --json the task log goes to stderr (or `log_stream`) so stdout holds only the JSON a
-    script reads; otherwise both go to stdout.
+    script reads; otherwise both go to stdout. `clock` is the tests' (SystemClock otherwise).
     """
-    args = build_parser().parse_args(argv)
-    stream = stream or sys.stdout
-    log = (log_stream or sys.stderr) if args.json else stream
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        parser.refuse_unknown(unknown)
+    stream = ReaderMayLeave(stream or sys.stdout)
+    log = ReaderMayLeave(log_stream or sys.stderr) if args.json else stream
     host = TerminalHost(collect_variables(args, os.environ if environ is None else environ),
-                        show_verbose=args.verbose, stream=log, artifacts_dir=args.artifacts_dir)
-    code = run(host, request_timeout=args.request_timeout)
+                        show_verbose=args.verbose, stream=log, artifacts_dir=args.artifacts_dir,
+                        annotate=with_flags)
+    host.add_secret(host.variable(API_KEY_PARAMETER).strip())
+    clock = clock or SystemClock()
+    try:
+        parse_settings(host.variable, now=clock.now())
+    except ConfigurationError as error:     # a command-line mistake: nothing runs
+        print("{0}: error: {1}".format(parser.prog, with_flags(host.scrub(str(error)))),
+              file=sys.stderr, flush=True)
+        return 2
+    code = run(host, clock=clock, request_timeout=args.request_timeout)
     print_outputs(host, args.json, stream)
     return code
 

@@ -30,8 +30,8 @@ HELP = {
         "`2021.1.`. Keep the dot before `*`: `2021.1*` would also match `2021.10.0`."),
     "ChildProject.Release.NotFoundError": (
         "What to do when no release matches.\n\n- `Error`: fail this step, stopping the parent "
-        "deployment.\n- `Warning`: end this step with a warning and carry on.\n- `Skip`: end this "
-        "step with an information message and carry on."),
+        "deployment.\n- `Warning`: log the message as a highlight and carry on; the step stays "
+        "green, as in v29.\n- `Skip`: log it as plain information and carry on."),
     "ChildProject.Destination.EnvironmentName": (
         "**Required.** The environment to deploy the child to. Defaults to the parent's "
         "environment. The child's own lifecycle decides where its releases come from, so parent "

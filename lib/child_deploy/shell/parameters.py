@@ -2,8 +2,8 @@
 
 The same rows drive parsing (settings.py), the template's `Parameters` (build_template.py), the
 terminal flags (cli.py) and the README's parameter table. `Name`s, option values and defaults of
-the first 24 rows are those of the PowerShell template v29, so existing steps keep working; the
-labels and help texts are ours. Rows after them are new and keep the `ChildProject.` prefix.
+v29's 24 rows are kept, so existing steps keep working; labels and help texts are ours; new rows
+keep the `ChildProject.` prefix. Related rows sit side by side, as the Octopus UI shows them.
 
 A `system_default` is an Octopus system variable used as the default (`Octopus.Space.Name` and the
 like). The builder writes it as an Octostache reference; this module never spells one out, because
@@ -70,7 +70,11 @@ PARAMETERS = (
          default="No", options=YES_NO),
     _row("ChildProject.CancelDeployment.Seconds", "timeout_seconds", "Wait for Deployment",
          "seconds", default="1800"),
+    _row("ChildProject.CancelDeployment.OnTimeout", "cancel_on_timeout",
+         "Cancel child on timeout", "yesno", default="Yes", options=YES_NO),
     _row("ChildProject.Deployment.FutureTime", "schedule", "Scheduling", "schedule", default="N/A"),
+    _row("ChildProject.Deployment.FutureTimeExpiry.Minutes", "schedule_expiry_minutes",
+         "Scheduling expiry (minutes)", "minutes", default="60"),
     _row("ChildProject.ManualInterventions.UseApprovalsFromParent", "auto_approve",
          "Auto-Approve Child Project Manual Interventions", "yesno", default="Yes", options=NO_YES),
     _row("ChildProject.ManualIntervention.EnvironmentToUse", "approval_environment",
@@ -78,10 +82,6 @@ PARAMETERS = (
     _row("ChildProject.ManualIntervention.Tenant.Name", "approval_tenant", "Approval Tenant",
          "text",
          system_default="Octopus.Deployment.Tenant.Name"),
-    _row("ChildProject.CancelDeployment.OnTimeout", "cancel_on_timeout",
-         "Cancel child on timeout", "yesno", default="Yes", options=YES_NO),
-    _row("ChildProject.Deployment.FutureTimeExpiry.Minutes", "schedule_expiry_minutes",
-         "Scheduling expiry (minutes)", "minutes", default="60"),
     _row("ChildProject.Deployment.SkipSteps", "skip_steps", "Steps to skip", "lines"),
     _row("ChildProject.Deployment.ForcePackageDownload", "force_package_download",
          "Force package download", "yesno",

@@ -135,7 +135,7 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
         register_credentials(host, *settings.server_credentials)
     return OctopusClient(settings.server_url, settings.api_key, session=session,
                          log=host.verbose, clock=clock, verify=tls_verify(settings),
-                         deadline=deadline,
+                         deadline=deadline, notice=host.info,
                          request_timeout=request_timeout or REQUEST_TIMEOUT_SECONDS)
 
 

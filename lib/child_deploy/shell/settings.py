@@ -103,11 +103,12 @@ def is_unresolved(value):
 
 
 def read_value(read, row):
-    """The parameter's text, falling back to its default and to the system variable it names."""
+    """The parameter's text, falling back to its default and to the system variable it names.
+    A cleared *Tenant Name* arrives blank, not as its default: untenanted, as in v29."""
     value = read(row.name)
     if is_unresolved(value):
         value = ""
-    if not value.strip() and row.system_default:
+    if not value.strip() and row.system_default and row.field != "tenant_name":
         value = read(row.system_default)
         value = "" if is_unresolved(value) else value
     if not value.strip():
@@ -171,7 +172,8 @@ def parse_parent(read):
         return tuple(item.strip() for item in text(name).split(",") if item.strip())
 
     return ParentContext(
-        server_uri=text("Octopus.Web.ServerUri"), space_id=text("Octopus.Space.Id"),
+        server_uri=_without_credentials(text("Octopus.Web.ServerUri")),
+        space_id=text("Octopus.Space.Id"),
         space_name=text("Octopus.Space.Name"), project_id=text("Octopus.Project.Id"),
         project_name=text("Octopus.Project.Name"), release_id=text("Octopus.Release.Id"),
         release_number=text("Octopus.Release.Number"),
@@ -183,3 +185,10 @@ def parse_parent(read):
         specific_machines=ids("Octopus.Deployment.SpecificMachines"),
         excluded_machines=ids("Octopus.Deployment.ExcludedMachines"),
         machines=ids("Octopus.Deployment.Machines"), step_name=text("Octopus.Action.Name"))
+
+
+def _without_credentials(url):
+    try:
+        return split_credentials(url)[0]    # a `user:password@` is never kept
+    except ValueError:
+        return ""
