@@ -26,9 +26,10 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
                  "downgrade": "a downgrade"}
 
 
-# A decided child deployment, not yet made; `reason` says why this release was chosen.
-Delivery = namedtuple("Delivery", "target release current request approval base reason",
-                      defaults=("",))
+# A decided child deployment, not yet made; `reason` says why this release was chosen, `preview`
+# is Octopus's deployment preview, `override` the freezes the create call overrides (preflight.py).
+Delivery = namedtuple("Delivery", "target release current request approval base reason preview "
+                                  "override", defaults=("", None, None))
 
 
 def decide_delivery(client, host, settings, target, release, current, places=None):
@@ -53,7 +54,7 @@ def decide_delivery(client, host, settings, target, release, current, places=Non
     approval = find_approval_source(client, host, settings, target)   # all checks before changes
     base = Outcome("Deployed", "", release_version=version, release_notes=notes,
                    child_release_to_deploy=True, current_release=current_version)
-    return Delivery(target, release, current, request, approval, base)
+    return Delivery(target, release, current, request, approval, base, preview=preview)
 
 
 def apply_delivery(client, host, clock, settings, delivery):
@@ -78,7 +79,7 @@ def begin_delivery(client, host, clock, settings, delivery):
     if settings.what_if:
         return what_if(host, base, delivery.request, target)
     return start_deployment(client, host, clock, settings, target, delivery.request, base,
-                            delivery.approval)
+                            delivery.approval, delivery.override)
 
 
 def explain_release(client, host, target, release, current_version, places=None):
@@ -166,7 +167,8 @@ def what_if(host, base, request, target):
     return publish(host, base.with_(outcome="WhatIf", reason=reason))
 
 
-def start_deployment(client, host, clock, settings, target, request, base, approval=None):
+def start_deployment(client, host, clock, settings, target, request, base, approval=None,
+                     override=None):
     """Create (or attach to) the deployment; (Follow, deadline) unless there is nothing to wait for.
 
     The moment a deployment is known it becomes `host.known_outcome`, so every later path (a
@@ -175,7 +177,8 @@ def start_deployment(client, host, clock, settings, target, request, base, appro
     def known(deployment, created_here):
         host.known_outcome = child_outcome(client, target, base, deployment, created_here)
 
-    created = create_once(client, clock, host.verbose, request, target.project["Id"], known)
+    created = create_once(client, clock, host.verbose, request, target.project["Id"], known,
+                          override)
     if created.reason:
         host.highlight(created.reason)
     deployment = created.deployment

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from ..base.clock import EARLIEST, instant
 from ..base.errors import ConfigurationError, OctopusApiError, StepCancelledError, StepError
+from .preflight import post_deployment
 from .waiting import shielded
 
 ACTIVE_STATES = ("Queued", "Executing")
@@ -96,8 +97,8 @@ class Lane:
     Octopus runs them one at a time, so the active ones are few whatever the history.
     """
 
-    def __init__(self, client, request, project_id):
-        self.client, self.request = client, request
+    def __init__(self, client, request, project_id, override=None):
+        self.client, self.request, self.override = client, request, override
         self.filters = {"project": project_id, "environment": request["EnvironmentId"]}
         if request.get("TenantId"):
             self.filters["tenant"] = request["TenantId"]
@@ -152,14 +153,15 @@ def _same_schedule(deployment, request, task, now):
     return not existing or task.get("State") == "Executing" or instant(existing) <= now
 
 
-def create_once(client, clock, log, request, project_id, on_known=None):
+def create_once(client, clock, log, request, project_id, on_known=None, override=None):
     """Attach to an active deployment of the same thing, or create one; never leave two.
 
     `on_known(deployment, created_here)` runs the moment a deployment is known, so a failure or
     a signal after that still publishes (and, if this run created it, cancels) the right one.
+    `override` ({FreezeIds, Reason}) creates it through Octopus's freeze override instead.
     """
     on_known = on_known or (lambda deployment, created_here: None)
-    lane = Lane(client, request, project_id)
+    lane = Lane(client, request, project_id, override)
     active = lane.active(clock.now())
     if active:
         on_known(active[0], False)
@@ -190,7 +192,7 @@ def create(client, clock, log, lane):
     error = None
     for _attempt in (1, 2):
         try:
-            made = client.post("deployments", body=lane.request)
+            made = post_deployment(client, lane)
             if isinstance(made, dict) and made.get("Id") and made.get("TaskId"):
                 return made, ""
             error = OctopusApiError("Octopus answered the create call without the deployment.")
