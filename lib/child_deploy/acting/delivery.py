@@ -27,9 +27,9 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
 
 
 # A decided child deployment, not yet made; `reason` says why this release was chosen, `preview`
-# is Octopus's deployment preview, `override` the freezes the create call overrides (preflight.py).
-Delivery = namedtuple("Delivery", "target release current request approval base reason preview "
-                                  "override", defaults=("", None, None))
+# is Octopus's deployment preview of it.
+Delivery = namedtuple("Delivery", "target release current request approval base reason preview",
+                      defaults=("", None))
 
 
 def decide_delivery(client, host, settings, target, release, current, places=None):
@@ -79,7 +79,7 @@ def begin_delivery(client, host, clock, settings, delivery):
     if settings.what_if:
         return what_if(host, base, delivery.request, target)
     return start_deployment(client, host, clock, settings, target, delivery.request, base,
-                            delivery.approval, delivery.override)
+                            delivery.approval)
 
 
 def explain_release(client, host, target, release, current_version, places=None):
@@ -167,8 +167,7 @@ def what_if(host, base, request, target):
     return publish(host, base.with_(outcome="WhatIf", reason=reason))
 
 
-def start_deployment(client, host, clock, settings, target, request, base, approval=None,
-                     override=None):
+def start_deployment(client, host, clock, settings, target, request, base, approval=None):
     """Create (or attach to) the deployment; (Follow, deadline) unless there is nothing to wait for.
 
     The moment a deployment is known it becomes `host.known_outcome`, so every later path (a
@@ -177,8 +176,7 @@ def start_deployment(client, host, clock, settings, target, request, base, appro
     def known(deployment, created_here):
         host.known_outcome = child_outcome(client, target, base, deployment, created_here)
 
-    created = create_once(client, clock, host.verbose, request, target.project["Id"], known,
-                          override)
+    created = create_once(client, clock, host.verbose, request, target.project["Id"], known)
     if created.reason:
         host.highlight(created.reason)
     deployment = created.deployment

@@ -97,8 +97,8 @@ class Lane:
     Octopus runs them one at a time, so the active ones are few whatever the history.
     """
 
-    def __init__(self, client, request, project_id, override=None):
-        self.client, self.request, self.override = client, request, override
+    def __init__(self, client, request, project_id):
+        self.client, self.request = client, request
         self.filters = {"project": project_id, "environment": request["EnvironmentId"]}
         if request.get("TenantId"):
             self.filters["tenant"] = request["TenantId"]
@@ -153,15 +153,14 @@ def _same_schedule(deployment, request, task, now):
     return not existing or task.get("State") == "Executing" or instant(existing) <= now
 
 
-def create_once(client, clock, log, request, project_id, on_known=None, override=None):
+def create_once(client, clock, log, request, project_id, on_known=None):
     """Attach to an active deployment of the same thing, or create one; never leave two.
 
     `on_known(deployment, created_here)` runs the moment a deployment is known, so a failure or
     a signal after that still publishes (and, if this run created it, cancels) the right one.
-    `override` ({FreezeIds, Reason}) creates it through Octopus's freeze override instead.
     """
     on_known = on_known or (lambda deployment, created_here: None)
-    lane = Lane(client, request, project_id, override)
+    lane = Lane(client, request, project_id)
     active = lane.active(clock.now())
     if active:
         on_known(active[0], False)
@@ -192,7 +191,7 @@ def create(client, clock, log, lane):
     error = None
     for _attempt in (1, 2):
         try:
-            made = post_deployment(client, lane)
+            made = post_deployment(client, lane.request)
             if isinstance(made, dict) and made.get("Id") and made.get("TaskId"):
                 return made, ""
             error = OctopusApiError("Octopus answered the create call without the deployment.")

@@ -1,6 +1,5 @@
-"""Preflight: what Octopus would refuse is found while planning, so nothing is deployed. The
-key's permissions and the freezes are read once per run (Catalog.shared); a refusal is the
-child's outcome (Forbidden, Frozen, NoTarget), a doubt a warning in its reason."""
+"""Preflight: what Octopus would refuse, found while planning (permissions and freezes read once
+per run); a refusal is the child's outcome, a doubt a warning in its reason."""
 
 from ..base.errors import OctopusApiError, RefusedError
 from ..base.outcome import publish
@@ -10,7 +9,7 @@ APPROVERS = ("InterruptionSubmit", "InterruptionViewSubmitResponsible")
 
 
 def check_delivery(host, settings, delivery, catalog):
-    """The Delivery with its warnings and any freeze override, or RefusedError (published)."""
+    """The Delivery with warnings and any freeze override, or RefusedError (published)."""
     target, project, place = delivery.target, delivery.target.project, delivery.target.destination
     scope = (target.space_id, project["Id"], project.get("ProjectGroupId"), place["Id"],
              target.tenant_id)
@@ -38,11 +37,12 @@ def check_delivery(host, settings, delivery, catalog):
         raise RefusedError(message, refusals[0][0])
     for note in notes:
         host.warning(note)
-    return delivery._replace(reason=" ".join([delivery.reason] + notes), override=override or None)
+    return delivery._replace(reason=" ".join([delivery.reason] + notes), request=dict(
+        delivery.request, FreezeOverride=override) if override else delivery.request)
 
 
 def overrides(settings, allowed, scope, what, holding, refusals, notes):
-    """The freeze override for the create call; None after a refusal (no reason, or no right)."""
+    """The freeze override for the create call, or None (and a refusal)."""
     named = ", ".join('"{0}" until {1:%Y-%m-%d %H:%M} UTC'.format(f.get("Name"), end)
                       for f, end in holding)
     reason = settings.freeze_override_reason
@@ -60,7 +60,7 @@ def overrides(settings, allowed, scope, what, holding, refusals, notes):
 
 
 def read_permissions(client, notes):
-    """The API key user's permission set in the space (None when Octopus will not show it)."""
+    """The API key user's permission set in the space, if Octopus shows it."""
     return unless_refused(notes, "The API key's permissions", lambda: client.get(
         "users/{0}/permissions".format(client.get("users/me", system=True).get("Id")),
         params={"includeSystem": "true"}))
@@ -78,8 +78,7 @@ def read_freezes(client, notes):
 
 
 def unless_refused(notes, what, read):
-    """read(), or None when Octopus answers a 4xx (noted; a 404 for freezes: a server without
-    them). An outage fails the step, as for any read."""
+    """read(), or None after a 4xx (noted, but a 404 means a server without freezes)."""
     try:
         return read()
     except OctopusApiError as error:
@@ -90,10 +89,12 @@ def unless_refused(notes, what, read):
     return None
 
 
-def post_deployment(client, lane):
-    """The create call; Octopus's `deployments/override` wraps it with the freezes to override."""
-    if not lane.override:
-        return client.post("deployments", body=lane.request)
+def post_deployment(client, request):
+    """The create call; with a FreezeOverride, Octopus's `deployments/override` around it."""
+    body = dict(request)
+    override = body.pop("FreezeOverride", None)
+    if not override:
+        return client.post("deployments", body=body)
     made = client.post("deployments/override", body=dict(
-        lane.override, CreateDeploymentCommand=lane.request, SpaceId=client.space_id))
+        override, CreateDeploymentCommand=body, SpaceId=client.space_id))
     return made.get("Deployment") if isinstance(made, dict) else made

@@ -8,8 +8,8 @@ DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 
 def holds(permissions, name, scope):
-    """Held for scope (space, project, group, environment, tenant): a grant whose lists are each
-    empty or name it (projects and groups are one list)."""
+    """A grant of the space allows scope (space, project, group, environment, tenant): each of
+    its lists is empty or names it (projects and groups are one list)."""
     space, project, group, environment, tenant = scope
     return name in (permissions.get("SystemPermissions") or ()) or any(
         grant.get("SpaceId") in (None, "", space) and allows(grant, (project, group), "Project",
@@ -24,15 +24,14 @@ def allows(grant, values, *lists):
 
 
 def covers(freeze, project, environment, tenant):
-    """The freeze holds the project's environment for every tenant, or for this one."""
     return environment in (freeze.get("ProjectEnvironmentScope") or {}).get(project, ()) or any(
         (s.get("TenantId"), s.get("ProjectId"), s.get("EnvironmentId")) == (
             tenant, project, environment) for s in freeze.get("TenantProjectEnvironmentScope") or ())
 
 
 def window_end(freeze, at):
-    """The end of the window holding `at`, or None; a recurring freeze reopens its Start-End
-    window every `Unit` days, weeks, months or years, in `UserUtcOffsetInMinutes` days."""
+    """The end of the window holding `at`, or None. A recurring freeze reopens its window every
+    `Unit` days, weeks, months or years (days as its author's, `UserUtcOffsetInMinutes`)."""
     start, end = instant(freeze.get("Start") or ""), instant(freeze.get("End") or "")
     rule = freeze.get("RecurringSchedule") or {}
     if start == EARLIEST or rule.get("Type") not in ("Daily", "Weekly", "Monthly", "Annually"):
@@ -55,7 +54,7 @@ def window_end(freeze, at):
 
 
 def opens(rule, first, day):
-    """Whether a window opens on `day` (weeks start on Sunday; DayNumberOfMonth 1-4 or L)."""
+    """A window opens on `day` (weeks start on Sunday; DayNumberOfMonth is 1-4 or L)."""
     every, kind = max(1, int(rule.get("Unit") or 1)), rule["Type"]
     months = (day.year - first.year) * 12 + day.month - first.month
     if kind == "Daily":
@@ -74,12 +73,12 @@ def opens(rule, first, day):
 
 
 def target_health(preview, machine_ids):
-    """(["<target> is unhealthy", ...], True when no target of the steps is available)."""
+    """(["<target> is disabled", ...], True when none of the steps' targets is available)."""
     wanted, states = {m.lower() for m in machine_ids}, {}
     for step in (preview or {}).get("StepsToExecute") or ():
         for key, state in (("Machines", ""), ("UnavailableMachines", "Unavailable"),
                            ("ExcludedMachines", "Disabled")):
-            for machine in (step.get(key) or ()) if step.get("Roles") and not step.get(
+            for machine in step.get(key) or () if step.get("Roles") and not step.get(
                     "IsDisabled") else ():
                 if not wanted or str(machine.get("Id")).lower() in wanted:
                     states[machine.get("Name")] = state or machine.get("HealthStatus")
