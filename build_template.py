@@ -37,10 +37,10 @@ TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
 MODULES = (
     "base/errors", "base/clock", "base/host", "base/outcome",
     "rules/wildcards", "rules/scheduling", "rules/selection", "rules/decisions", "rules/targets",
-    "rules/release_notes", "rules/approvals",
+    "rules/release_notes", "rules/approvals", "rules/refusals",
     "octopus/retrying", "octopus/transport", "octopus/answers", "octopus/paging",
     "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
-    "acting/waiting", "acting/deployment", "acting/approving", "acting/following",
+    "acting/waiting", "acting/preflight", "acting/deployment", "acting/approving", "acting/following",
     "acting/delivery", "acting/convoy",
     "train/waves", "train/train_report", "train/planning", "train/train",
     "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow", "shell/runner",

@@ -272,6 +272,7 @@ class Deployment:
     process_snapshot_id: str = ""
     priority: str = "LifecycleDefault"
     machine_ids: list = field(default_factory=list)
+    overridden_freeze_ids: set = field(default_factory=set)     # lower-case freeze ids
 
 
 @dataclass(eq=False)

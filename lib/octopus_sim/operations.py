@@ -11,6 +11,7 @@ from . import tasks as engine
 from .clock import parse_date
 from .errors import ApiError, bad_request, invalid, not_found
 from .lifecycle import lifecycle_of, promote_to
+from .world_preflight import MISSING
 
 MI_ANSWERS = ("Proceed", "Abort")
 GF_ANSWERS = ("Fail", "Retry", "Ignore", "Exclude")
@@ -34,7 +35,9 @@ def find(world, document_id, prefix, space_id):
 
 
 # -- deployments -------------------------------------------------------------------------------
-def create_deployment(world, space_id, body, user):
+def create_deployment(world, space_id, body, user, overridden=frozenset()):
+    """A deployment as `POST deployments` makes it (`overridden`: freeze ids the override
+    route was told to pass)."""
     if not isinstance(body, dict) or not body:
         raise bad_request(NO_BODY)
     values = fields(body)
@@ -49,8 +52,15 @@ def create_deployment(world, space_id, body, user):
     env = find(world, values["environmentid"], "Environments", space_id)
     project = world.get(release.project_id)
     tenant = find(world, values["tenantid"], "Tenants", space_id) if values.get("tenantid") else None
+    if not world.holds(user, "DeploymentCreate", project, env.id, tenant and tenant.id):
+        raise ApiError(403, MISSING % "DeploymentCreate")
     _check_tenancy(project, env, tenant)
     _check_lifecycle(world, release, project, env, tenant)
+    frozen = [f for f in world.freezes_holding(project.id, env.id, tenant and tenant.id, world.now())
+              if f["Id"].lower() not in overridden]
+    if frozen:
+        raise invalid(*["The environment %s is frozen by freeze %s." % (env.name, f["Name"])
+                        for f in frozen])
     queue_time, expiry = _schedule(values, world.now())
     form_values = _form_values(project, values.get("formvalues"))
     specific = _machine_ids(world, values.get("specificmachineids"), space_id)
@@ -63,7 +73,7 @@ def create_deployment(world, space_id, body, user):
         force_package_redeployment=bool(values.get("forcepackageredeployment")),
         use_guided_failure=bool(values.get("useguidedfailure")), queue_time=queue_time,
         queue_time_expiry=expiry, comments=values.get("comments"),
-        priority=values.get("priority") or "LifecycleDefault")
+        priority=values.get("priority") or "LifecycleDefault", overridden_freeze_ids=set(overridden))
     world.start_live_task(deployment, world.script_for(project.id), user)
     return deployment
 
@@ -138,10 +148,14 @@ def can_take_responsibility(world, interruption, user):
     """The caller may act: allowed at all, and in a responsible team when teams are named."""
     if not user.can_take_responsibility:
         return False
-    if not interruption.responsible_team_ids:
-        return True
+    task = world.tasks_by_id[interruption.task_id]
+    scope = (world.get(task.project_id), task.environment_id, task.tenant_id)
     mine = {t.id for t in world.teams_of(user)}
-    return bool(mine & set(interruption.responsible_team_ids))
+    responsible = not interruption.responsible_team_ids or bool(
+        mine & set(interruption.responsible_team_ids))
+    if world.holds(user, "InterruptionSubmit", *scope):
+        return responsible
+    return responsible and world.holds(user, "InterruptionViewSubmitResponsible", *scope)
 
 
 def _forbidden(user):

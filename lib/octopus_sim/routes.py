@@ -76,7 +76,8 @@ class Router:
             if route_method != method:
                 continue
             return handler, params, self._space(world, space), prefixed, _label(method, template, prefixed)
-        if any(_match(parts, rest) is not None for _, parts, _, _, _ in self.routes):
+        if any(_match(parts, rest) is not None and not (prefixed and scope == SYSTEM)
+               for _, parts, _, scope, _ in self.routes):
             raise ApiError(405, "The HTTP method %s is not allowed on this resource." % method)
         raise not_found(path)
 

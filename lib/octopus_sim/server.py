@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import api_deploy, api_setup, api_tasks
+from . import api_deploy, api_preflight, api_setup, api_tasks
 from .clock import ManualClock, iso
 from .errors import ApiError
 from .faults import Faults
@@ -57,6 +57,7 @@ def build_router():
     api_setup.register(router)
     api_deploy.register(router)
     api_tasks.register(router)
+    api_preflight.register(router)
     return router
 
 
@@ -243,7 +244,7 @@ class Simulator:
 
 def _authorise(user, method, space, handler):
     if user.space_ids is not None and space.id not in user.space_ids and handler.__module__.endswith(
-            ("api_deploy", "api_setup", "api_tasks")) and handler.__name__ not in ("current_user", "root"):
+            ("api_deploy", "api_preflight", "api_setup", "api_tasks")) and handler.__name__ not in ("current_user", "root"):
         raise ApiError(403, "You do not have permission to perform this action. Please contact your "
                        "Octopus administrator. Missing permission: SpaceView")
     if user.read_only and method != "GET":

@@ -111,8 +111,24 @@ def _step_queued(world, task, now):
         return _maybe_time_out(world, task, now, start)
     if start > now:
         return False
+    frozen = _frozen_at(world, task, start)
+    if frozen:
+        _finish(world, task, "Failed", start, frozen)
+        return True
     _start(world, task, start)
     return True
+
+
+def _frozen_at(world, task, moment):
+    """A deployment that would start inside a freeze it did not override fails there."""
+    if task.deployment is None:
+        return ""
+    passed = task.deployment.overridden_freeze_ids
+    frozen = [f for f in world.freezes_holding(task.project_id, task.environment_id,
+                                                task.tenant_id, moment)
+              if f["Id"].lower() not in passed]
+    return " ".join("The environment %s is frozen by freeze %s." % (
+        world.get(task.environment_id).name, f["Name"]) for f in frozen)
 
 
 def _lane_freed(world, task):

@@ -53,14 +53,17 @@ def deployment_preview(world, release, env, tenant=None, include_disabled=False)
         if step.is_disabled and not include_disabled:
             continue
         machines = entry["machines"]
+        usable = [m for m in machines if m.health_status != "Unavailable"]
+        disabled = world.machines_for_step(step, probe, disabled=True) if step.roles else []
         steps.append({
             "ActionId": step.action_id, "ActionName": step.name, "ActionNumber": step.number,
-            "Roles": list(step.roles), "MachineNames": [m.name for m in machines],
+            "Roles": list(step.roles), "MachineNames": [m.name for m in usable],
             "Machines": [{"Id": m.id, "Name": m.name, "HasLatestCalamari": True,
-                          "HealthStatus": m.health_status} for m in machines],
+                          "HealthStatus": m.health_status} for m in usable],
             "CanBeSkipped": True, "IsDisabled": step.is_disabled,
             "HasNoApplicableMachines": bool(step.roles) and not machines,
-            "UnavailableMachines": [], "ExcludedMachines": [], "AvailableTagSets": [],
+            "UnavailableMachines": [_reference(m) for m in machines if m not in usable],
+            "ExcludedMachines": [_reference(m) for m in disabled], "AvailableTagSets": [],
         })
     changes = release_changes(world, release, env.id, tenant.id if tenant else None)
     return {
@@ -69,6 +72,10 @@ def deployment_preview(world, release, env, tenant=None, include_disabled=False)
         "Changes": changes, "ChangesMarkdown": _markdown(changes), "Id": None,
         "Links": {},
     }
+
+
+def _reference(machine):
+    return {"Id": machine.id, "Name": machine.name}
 
 
 class _Probe:

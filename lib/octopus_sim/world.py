@@ -16,6 +16,7 @@ from .model import (Approval, Channel, Environment, Lifecycle, Machine, Project,
                     StoredPhase, Team, Tenant, TaskScript, User)
 from .versions import version_key
 from .world_deploy import DeployMixin
+from .world_preflight import PreflightMixin
 
 DEFAULT_API_KEY = "API-SIMULATORKEY0000000000000000"
 
@@ -24,7 +25,7 @@ def slugify(name):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-class World(DeployMixin):
+class World(DeployMixin, PreflightMixin):
     """Documents, indexes and the builder API."""
 
     def __init__(self, clock=None, api_key=DEFAULT_API_KEY):
@@ -48,6 +49,10 @@ class World(DeployMixin):
         # server accept the filter and ignore it, to prove the client checks task states itself.
         self.ignore_task_state_filter = False
         self.worker_name = "s-worker-01"
+        self.grants = {}                     # permission -> [grants] (None: revoked), API key's user
+        self.freezes = []                    # deployment freezes, instance-level
+        self.permission_read = "allowed"     # or "refused" (403) or "absent" (404, an older server)
+        self.freezes_supported = True        # False: no /api/deploymentfreezes (before 2024.2)
         self.library_variables_version = 1
         self.default_space = self.add_space("Default", is_default=True)
         self.api_user = self.add_user("simulator", display_name="Simulator Administrator",
@@ -335,12 +340,13 @@ class World(DeployMixin):
             out.append({"step": step, "skipped": skipped, "machines": machines, "target_names": names})
         return out
 
-    def machines_for_step(self, step, deployment):
+    def machines_for_step(self, step, deployment, disabled=False):
+        """The step's targets for the deployment (with `disabled`, the disabled ones instead)."""
         specific = set(deployment.specific_machine_ids or [])
         excluded = set(deployment.excluded_machine_ids or [])
         out = []
         for machine in self.by_type.get("Machines", []):
-            if machine.is_disabled or deployment.environment_id not in machine.environment_ids:
+            if machine.is_disabled != disabled or deployment.environment_id not in machine.environment_ids:
                 continue
             if not set(step.roles) & set(machine.roles):
                 continue

@@ -26,9 +26,10 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
                  "downgrade": "a downgrade"}
 
 
-# A decided child deployment, not yet made; `reason` says why this release was chosen.
-Delivery = namedtuple("Delivery", "target release current request approval base reason",
-                      defaults=("",))
+# A decided child deployment, not yet made; `reason` says why this release was chosen, `preview`
+# is Octopus's deployment preview of it.
+Delivery = namedtuple("Delivery", "target release current request approval base reason preview",
+                      defaults=("", None))
 
 
 def decide_delivery(client, host, settings, target, release, current, places=None):
@@ -53,7 +54,7 @@ def decide_delivery(client, host, settings, target, release, current, places=Non
     approval = find_approval_source(client, host, settings, target)   # all checks before changes
     base = Outcome("Deployed", "", release_version=version, release_notes=notes,
                    child_release_to_deploy=True, current_release=current_version)
-    return Delivery(target, release, current, request, approval, base)
+    return Delivery(target, release, current, request, approval, base, preview=preview)
 
 
 def apply_delivery(client, host, clock, settings, delivery):

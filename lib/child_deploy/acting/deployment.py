@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from ..base.clock import EARLIEST, instant
 from ..base.errors import ConfigurationError, OctopusApiError, StepCancelledError, StepError
+from .preflight import post_deployment
 from .waiting import shielded
 
 ACTIVE_STATES = ("Queued", "Executing")
@@ -190,7 +191,7 @@ def create(client, clock, log, lane):
     error = None
     for _attempt in (1, 2):
         try:
-            made = client.post("deployments", body=lane.request)
+            made = post_deployment(client, lane.request)
             if isinstance(made, dict) and made.get("Id") and made.get("TaskId"):
                 return made, ""
             error = OctopusApiError("Octopus answered the create call without the deployment.")

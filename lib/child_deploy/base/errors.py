@@ -6,6 +6,7 @@ The tree, so a reader sees at once what can be caught where::
     +-- ConfigurationError         one or more parameters are missing or malformed (lists them all)
     +-- NotFoundError              a named space, project, channel, environment, tenant or target is unknown
     +-- NoReleaseError             no release satisfies the pattern, channel and lifecycle
+    +-- RefusedError               Octopus would refuse the child (a permission, a freeze, no target)
     +-- OctopusApiError            Octopus answered with an error status, or not usably
     |   +-- OctopusUnreachableError   no answer: connection refused, reset, or past the deadline
     |   |   +-- IncompleteAnswerError    an answer begun but empty or cut off (lost, as above)
@@ -54,6 +55,14 @@ class NotFoundError(StepError, LookupError):
 
 class NoReleaseError(StepError):
     """No release of the child project can be deployed under the given rules."""
+
+
+class RefusedError(StepError):
+    """Octopus would refuse the child: `outcome` is Forbidden, Frozen or NoTarget."""
+
+    def __init__(self, message, outcome):
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class OctopusApiError(StepError):

@@ -8,6 +8,7 @@ batches (`ids=`), never one request per item examined.
 import difflib
 import threading
 
+from ..base.clock import SystemClock
 from ..base.errors import NotFoundError
 
 HISTORY_PAGE = 100
@@ -136,20 +137,22 @@ class Catalog:
     """What the children of one run share, each read once.
 
     The space's environments and each lifecycle's preview are the same for every child; for a
-    train (`batch`), every project and every channel of the space come in one list each rather
-    than one lookup per child. A single child keeps its narrow lookups (a name search, its own
-    channels), which cost the same whatever the size of the space.
+    train (`batch`), every project and every channel of the space come in one list each (`/all`,
+    one request however large the space) rather than one lookup per child. A single child keeps
+    its narrow lookups (a name search, its own channels), which cost the same whatever the size
+    of the space.
     """
 
-    def __init__(self, client, batch=False):
-        self.client, self.batch = client, batch
+    def __init__(self, client, batch=False, now=None):
+        self.client, self.batch, self.now = client, batch, now or SystemClock().now()
         self._read, self._lock = {}, threading.Lock()
         self.history = None         # a train's RecentHistory (choosing.py), read once
+        self.notes = []             # what the preflight's reads could not check
 
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
         wanted = {n.strip().lower() for n in names}
-        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        projects = self._once("projects", lambda: self.client.get_all("projects/all"))
         return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
 
     def _once(self, key, read):
@@ -162,7 +165,7 @@ class Catalog:
     def project(self, name):
         if not self.batch:
             return find_project(self.client, name)
-        projects = self._once("projects", lambda: self.client.get_all("projects"))
+        projects = self._once("projects", lambda: self.client.get_all("projects/all"))
         return pick_by_name(projects, name, "Project", "Child Project Name")
 
     def environments(self):
@@ -172,10 +175,14 @@ class Catalog:
         """The project's channels (None for a single child: resolve_channel reads them)."""
         if not self.batch:
             return None
-        every = self._once("channels", lambda: self.client.get_all("channels"))
+        every = self._once("channels", lambda: self.client.get_all("channels/all"))
         return [c for c in every if c.get("ProjectId") == project["Id"]]
 
     def lifecycle_preview(self, channel, project):
         lifecycle_id = channel.get("LifecycleId") or project.get("LifecycleId")
         return self._once(("lifecycle", lifecycle_id),
                           lambda: lifecycle_preview(self.client, channel, project))
+
+    def shared(self, key, read):
+        """A preflight read (acting/preflight.py), once per run: `read(client, notes)`."""
+        return self._once(key, lambda: read(self.client, self.notes))

@@ -279,6 +279,12 @@ class OctopusClient:
     def _scrub(self, text):
         return mask_secret(text, self._api_key)
 
+    def with_log(self, log):
+        """The same client logging (requests, retries) to `log`."""
+        other = self.in_space(self.space_id)
+        other._log = log
+        return other
+
     def with_deadline(self, deadline):
         """The same client with an earlier overall deadline (a monotonic instant): for a step
         that was told to stop and must be gone within seconds, whatever Octopus answers."""

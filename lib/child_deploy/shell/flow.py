@@ -16,6 +16,7 @@ from collections import namedtuple
 from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
+from ..acting.preflight import check_delivery
 from ..base.errors import NoReleaseError
 from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
@@ -34,7 +35,7 @@ def deploy_child(settings, client, host, clock):
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
     if settings.is_train:
         return run_train(settings, client, host, clock, plan_child)
-    decided = plan_child(settings, client, host)
+    decided = plan_child(settings, client, host, Catalog(client, now=clock.now()))
     if isinstance(decided, Outcome):
         return decided
     return apply_delivery(client, host, clock, settings, decided)
@@ -43,7 +44,7 @@ def deploy_child(settings, client, host, clock):
 def plan_child(settings, client, host, catalog=None):
     """Decide one child without changing anything: a Delivery to apply, or the published
     Outcome when there is nothing to deploy. The train plans each of its children with it,
-    sharing one Catalog of what they all read."""
+    sharing one Catalog of what they all read. Octopus would refuse it: RefusedError."""
     catalog = catalog or Catalog(client)
     try:
         target, tenancy = resolve_names(client, host, settings, catalog)
@@ -51,7 +52,9 @@ def plan_child(settings, client, host, catalog=None):
         current, choice = find_release(client, host, settings, target)
         decided = decide_delivery(client, host, settings, target, choice.release, current,
                                   places=choice.places)
-        return decided._replace(reason=choice.reason) if isinstance(decided, Delivery) else decided
+        if not isinstance(decided, Delivery):
+            return decided
+        return check_delivery(host, settings, decided._replace(reason=choice.reason), catalog)
     except Finished as finished:
         return finished.outcome
 

@@ -110,6 +110,12 @@ HELP = {
         "Optional. A PEM certificate to trust for the Octopus Base Url, for servers with a private "
         "certificate authority. Verification is never turned off; `REQUESTS_CA_BUNDLE` and proxy "
         "settings of the worker are honoured too."),
+    "ChildProject.DeploymentFreeze.OverrideReason": (
+        "Optional. Blank (the default) respects deployment freezes: a child whose destination is "
+        "frozen when it would deploy (now, or at its *Scheduling* time) is not deployed, and the "
+        "plan names the freeze and its end. A reason here overrides each freeze that holds a "
+        "child, as Octopus's own CLI does; the reason is recorded with the deployment. The API "
+        "key's user then needs the system permission `DeploymentFreezeAdminister`."),
     "ChildProject.Train.Parallelism": (
         "For a release train (several lines in *Child Project Name*): how many children of one "
         "wave may deploy at the same time. Default 4."),

@@ -88,6 +88,8 @@ PARAMETERS = (
          default="No", options=NO_YES),
     _row("ChildProject.Tls.TrustedCertificate", "trusted_certificate",
          "Trusted CA certificate (PEM)", "pem"),
+    _row("ChildProject.DeploymentFreeze.OverrideReason", "freeze_override_reason",
+         "Deployment freeze override reason", "text"),
 )
 
 TRAIN_PARAMETERS = (

@@ -84,6 +84,7 @@ class Settings:
     train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
+    freeze_override_reason: str = ""        # blank: a deployment freeze stops the child
 
     @property
     def is_train(self):

@@ -35,7 +35,7 @@ class Child:
                                 release_pattern=pinned or settings.release_pattern)
         if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
             self.settings = replace(self.settings, not_found_handling="Error")
-        self.decided, self.problem, self.rolled_back = None, "", False
+        self.decided, self.problem, self.refused, self.rolled_back = None, "", "Error", False
 
     @property
     def delivery(self):
@@ -51,9 +51,11 @@ class Child:
         """The child as the plan and outcome tables show it."""
         result = self.host.outputs.get("ChildOutcome", "")
         reason = self.host.outputs.get("ChildOutcomeReason", "") if result else ""
-        if self.problem:
-            return ChildLine(self.name, self.wave, "?", "", "-", "Error", self.problem, result,
-                             False)
+        known = self.host.known_outcome
+        if self.problem:        # a refused child shows what it would have deployed
+            known = known if known and self.refused != "Error" else nothing_to_deploy("", "", "?")
+            return ChildLine(self.name, self.wave, known.current_release, known.release_version
+                             .replace("N/A", ""), "-", self.refused, self.problem, result, False)
         if self.delivery:
             chosen = self.delivery.release["Version"]
             return ChildLine(self.name, self.wave, self.before, chosen,
@@ -115,14 +117,14 @@ class Train:
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
-        catalog = Catalog(self.client, batch=True)
+        catalog = Catalog(self.client, batch=True, now=self.clock.now())
         catalog.history = RecentHistory(self.client, catalog.project_ids(
             [c.name for c in self.children]), pages=history_pages(len(self.children)))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
         plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
-        table = self.table = plan_table(self.lines())
+        table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
         self.show("The plan", table)
         self.save_plan(table)
         problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
@@ -137,13 +139,14 @@ class Train:
     def plan_one(self, child, plan_child, catalog):
         """One child's plan; a problem is kept (and published for it) to report with the rest."""
         try:
-            child.decided = plan_child(child.settings, self.client, child.host, catalog)
+            child.decided = plan_child(child.settings, self.client.with_log(child.host.verbose),
+                                       child.host, catalog)   # its requests logged in its block
         except StepCancelledError:
             raise
         except StepError as error:
-            child.problem = str(error)
+            child.problem, child.refused = str(error), getattr(error, "outcome", "Error")
             publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
-                    .with_(outcome="Error", reason=child.problem))
+                    .with_(outcome=child.refused, reason=child.problem))
 
     def show(self, title, table):
         self.host.highlight(title + ":")
