@@ -35,7 +35,7 @@ class Child:
                                 release_pattern=pinned or settings.release_pattern)
         if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
             self.settings = replace(self.settings, not_found_handling="Error")
-        self.decided, self.problem, self.rolled_back = None, "", False
+        self.decided, self.problem, self.rolled_back, self.rollback = None, "", False, ""
 
     @property
     def delivery(self):
@@ -58,7 +58,8 @@ class Child:
             chosen = self.delivery.release["Version"]
             return ChildLine(self.name, self.wave, self.before, chosen,
                              movement(chosen, self.before, True), "WhatIf" if what_if else
-                             "Deploy", reason or self.delivery.reason, result, self.rolled_back)
+                             "Deploy", reason or self.delivery.reason, result, self.rolled_back,
+                             self.rollback)
         outcome = self.decided
         if outcome is None:         # the step stopped before this child was planned
             return ChildLine(self.name, self.wave, "", "", "-", "NotPlanned",
@@ -238,29 +239,46 @@ class Train:
                 self.roll_back_child(child)
 
     def roll_back_child(self, child):
-        previous, chosen = child.delivery.current, child.delivery.release
+        """Redeploy what the child ran before; its outputs keep the movement forward and add
+        how the roll back ended (ChildRollBackOutcome, ChildRollBackReason)."""
+        previous, chosen, forward = child.delivery.current, child.delivery.release, dict(
+            child.host.outputs)
         if previous is None:
-            return child.host.warning("{0} cannot be rolled back: {1} ran no release of it "
-                                      "before.".format(child.name,
-                                                       child.delivery.target.destination["Name"]))
-        settings = replace(child.settings, deployment_mode=REDEPLOY)
+            return self.rolled(child, forward, "NoPreviousRelease", "{0} ran no release of {1} "
+                               "before, so there is nothing to go back to.".format(
+                                   child.delivery.target.destination["Name"], child.name))
+        settings, child.host.outputs = replace(child.settings, deployment_mode=REDEPLOY), {}
         try:
             decided = decide_delivery(self.client, child.host, settings, child.delivery.target,
                                       previous, chosen)
-            outcome = apply_delivery(self.client, child.host, self.clock, settings, decided) \
-                if isinstance(decided, Delivery) else decided
+            if isinstance(decided, Delivery):
+                apply_delivery(self.client, child.host, self.clock, settings, decided)
         except StepCancelledError:
             raise
         except StepError as error:
-            return child.host.warning("{0} could not be rolled back: {1}".format(child.name, error))
-        child.rolled_back = outcome.outcome == "Deployed"
+            child.host.warning("{0} could not be rolled back: {1}".format(child.name, error))
+            child.host.outputs.setdefault("ChildOutcomeReason", str(error))
+        got = child.host.outputs
+        self.rolled(child, forward, got.get("ChildOutcome", "Error"), got["ChildOutcomeReason"])
+
+    def rolled(self, child, forward, ended, why):
+        """The child's forward outputs again, with how its roll back ended."""
+        child.rollback, child.rolled_back = ended, ended == "Deployed"
+        for name, value in forward.items():
+            child.host.set_output(name, value)
         if child.rolled_back:
-            publish(child.host, outcome.with_(outcome="RolledBack", reason="Rolled back to {0} "
-                                              "after the train failed.".format(previous["Version"])))
+            child.rollback = "RolledBack"
+            child.host.set_output("ChildOutcome", "RolledBack")
+            child.host.set_output("ChildOutcomeReason", "Deployed {0}, then rolled back to {1} "
+                                  "after the train failed.".format(forward["ReleaseToPromote"],
+                                                                  child.before))
+        child.host.set_output("ChildRollBackOutcome", child.rollback)
+        child.host.set_output("ChildRollBackReason", why)
 
     def finish(self):
         lines = self.lines()
-        outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried)
+        outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried,
+                                        self.settings.destination_environment)
         self.show("The train's outcome", outcome_table(lines))
         self.publish(self.table, outcome, reason)
         self.host.highlight(reason)
