@@ -55,15 +55,15 @@ def test_one_child_honours_its_pin_and_says_it_was_pinned(step, sim, suite):
         "Train.PinnedVersions": "Database::2021.1.0.1"}))
     assert pinned.exit_code == 0, pinned.result_message
     assert pinned.outputs["ReleaseToPromote"] == "2021.1.0.1"
-    assert pinned.outputs["ChildOutcomeReason"].startswith(
-        '2021.1.0.1 is pinned ("Pinned versions": Database::2021.1.0.1)')
+    assert ('2021.1.0.1 is pinned ("Pinned versions": Database::2021.1.0.1) and Staging can take '
+            'it.') in pinned.text()
 
 
 def test_a_pin_naming_no_project_is_a_problem_and_one_outside_the_train_is_said(step, sim, suite):
     run = step("Database\nWeb API", "Production", **dict(WHAT_IF, **{
         "Train.PinnedVersions": "Web APl::2021.1.1.1\nWeb UI::2021.1.1.1"}))
     assert run.exit_code != 0
-    assert ('"Pinned versions" pins Web APl::2021.1.1.1, but project "Web APl" was not found. '
+    assert ('"Pinned versions" pins Web APl::2021.1.1.1: Project "Web APl" was not found. '
             'Did you mean "Web API"?') in run.result_message
     assert run.text().count("Web UI::2021.1.1.1") == 1
     assert "not used" in [line for line in run.text().splitlines() if "Web UI::" in line][0]
@@ -94,15 +94,17 @@ def test_a_project_named_twice_deploys_once_in_its_first_wave_and_is_said(step, 
     waves = {name: row[1] for name, row in rows(run.outputs["TrainPlan"]).items()}
     assert waves == {"Database": "1", "Web API": "2", "Scheduling Service": "3", "Web UI": "3"}
     text = run.text()
-    assert "database is named again on line 2; it deploys once, in wave 1." in text
-    assert "Web API is named again on line 3 (group: Platform); it deploys once, in wave 2." \
+    assert 'database is named again on the line "Web API, database"; it deploys once, in wave 1.' \
+        in text
+    assert 'Web API is named again on the line "group: Platform"; it deploys once, in wave 2.' \
         in text
 
 
 def test_every_problem_is_reported_at_once_with_a_close_name(step, sim, suite):
     run = step("Database\ngroup: Platfrom\nWeb APX", "Production")
     assert run.exit_code != 0 and all(ds == [] for ds in made(sim, suite).values())
-    assert 'Project group "Platfrom" was not found. Did you mean "Platform"?' in run.result_message
+    assert 'Project group "Platfrom" was not found in space Default. Did you mean "Platform"?' \
+        in run.result_message
     assert 'Project "Web APX" was not found. Did you mean "Web API"?' in run.result_message
     sim.world.add_tenant("Acme")
     alone = step("Web APX", "Production")

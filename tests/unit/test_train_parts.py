@@ -43,7 +43,14 @@ def test_every_train_problem_is_reported_at_once_by_label():
     for label in ("Child Project Name", "Train parallelism", "When a child fails",
                   "Pinned versions"):
         assert '"{0}"'.format(label) in text, label
-    assert len(raised.value.problems) == 5
+    assert len(raised.value.problems) == 4
+
+
+def test_a_name_given_twice_is_no_problem_of_the_parameter():
+    """One rule for a project named twice, by name or by a group: it deploys once, in its first
+    wave (the train says so); so the parameter itself has nothing to refuse."""
+    assert settings(**{"Project.Name": "Web API\nweb api"}).waves == (
+        Wave(("Web API",), ""), Wave(("web api",), ""))
 
 
 def test_pins_come_as_lines_or_as_an_earlier_manifest():

@@ -159,6 +159,9 @@ class Catalog:
                 self._read[key] = read()
             return self._read[key]
 
+    def projects(self):
+        return self._once("projects", lambda: self.client.get_all("projects"))
+
     def project(self, name):
         if not self.batch:
             return find_project(self.client, name)

@@ -84,6 +84,7 @@ class Settings:
     train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
+    pin: str = ""                           # "Project::Version" when this child is pinned
 
     @property
     def is_train(self):

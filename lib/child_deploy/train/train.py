@@ -13,9 +13,9 @@ from ..octopus.choosing import RecentHistory
 from ..acting.convoy import Convoy
 from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from ..acting.deployment import CANCEL_BUDGET_SECONDS, cancel_child
-from ..base.errors import StepCancelledError, StepError, TrainError
+from ..base.errors import NotFoundError, StepCancelledError, StepError, TrainError
 from ..base.host import ChildHost
-from ..octopus.lookups import HISTORY_PAGE, Catalog
+from ..octopus.lookups import HISTORY_PAGE, Catalog, pick_by_name
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from ..rules.selection import REDEPLOY
@@ -30,11 +30,7 @@ class Child:
 
     def __init__(self, parent_host, settings, name, wave):
         self.name, self.wave, self.host = name, wave, ChildHost(parent_host, name)
-        pinned = settings.pinned_version(name)
-        self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
-                                release_pattern=pinned or settings.release_pattern)
-        if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
-            self.settings = replace(self.settings, not_found_handling="Error")
+        self.settings = pinned(replace(settings, project_name=name, waves=(Wave((name,), ""),)))
         self.decided, self.problem, self.rolled_back, self.rollback = None, "", False, ""
 
     @property
@@ -52,8 +48,8 @@ class Child:
         result = self.host.outputs.get("ChildOutcome", "")
         reason = self.host.outputs.get("ChildOutcomeReason", "") if result else ""
         if self.problem:
-            return ChildLine(self.name, self.wave, "?", "", "-", "Error", self.problem, result,
-                             False)
+            return ChildLine(self.name, self.wave, self.now, "", "-", "Error", self.problem,
+                             result, False)
         if self.delivery:
             chosen = self.delivery.release["Version"]
             return ChildLine(self.name, self.wave, self.before, chosen,
@@ -69,32 +65,70 @@ class Child:
                          outcome.reason, result, False)
 
 
+def pinned(settings):
+    """The child's settings with its pin, if any, as the release to deploy: a pin the lifecycle
+    refuses is a problem (never a quiet skip), named as the pin."""
+    version = settings.pinned_version(settings.project_name)
+    return replace(settings, release_pattern=version, not_found_handling="Error", pin="{0}::{1}"
+                   .format(settings.project_name, version)) if version else settings
+
+
+def check_pins(settings, host, names, projects):
+    """Problems of pins naming no project (the closest name suggested); a pin of a project
+    outside this run is said once, as not used (a manifest may cover more than one train)."""
+    mine, problems = {n.lower() for n in names}, []
+    for project, version in settings.pinned_versions:
+        pin = "{0}::{1}".format(project, version)
+        try:
+            if project.lower() not in mine and pick_by_name(projects, project, "Project",
+                                                                    "Pinned versions"):
+                host.info('"Pinned versions" pins {0}, not used: {1} is not in this run.'.format(
+                    pin, project))
+        except NotFoundError as error:
+            problems.append('"Pinned versions" pins {0}: {1}'.format(pin, error))
+    return problems
+
+
 def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
-    waves = expand_groups(client, settings.waves)
+    waves, problems = expand_groups(client, host, settings.waves)
     train.children = [Child(host, settings, name, number)
                       for number, names in enumerate(waves, start=1) for name in names]
     host.children = tuple(c.host for c in train.children)
+    train.problems = problems + check_pins(settings, host, [c.name for c in train.children],
+                                           train.catalog.projects())
     train.plan(plan_child)
     return train.apply(waves)
 
 
-def expand_groups(client, waves):
-    """Each wave's project names; a `group:` line becomes its group's projects (named once)."""
-    expanded, seen = [], set()
+def expand_groups(client, host, waves):
+    """Each wave's project names, a `group:` line as its group's projects, and the problems
+    (a group not found). A project named again deploys once, in its first wave, as said."""
+    expanded, first, problems = [], {}, []
     for wave in waves:
         names = wave.names
         if wave.group:
-            group = client.find_by_name("projectgroups", wave.group, "Project group",
-                                        hint='Check the "group:" line of "Child Project Name".')
+            try:
+                group = client.find_by_name("projectgroups", wave.group, "Project group", hint=
+                                            'Check the "group:" line of "Child Project Name".')
+            except NotFoundError as error:
+                problems.append(str(error))
+                continue
             projects = client.get_all("projectgroups/{0}/projects".format(group["Id"]))
             names = [p["Name"] for p in projects if isinstance(p, dict) and p.get("Name")]
-        names = [n for n in names if n.lower() not in seen]
-        seen.update(n.lower() for n in names)
-        if names:
-            expanded.append(names)
-    return expanded
+        kept = []
+        for name in names:
+            if name.lower() in first:
+                host.info('{0} is named again on the line "{1}"; it deploys once, in wave {2}.'
+                          .format(name, ", ".join(wave.names) or "group: " + wave.group,
+                                  first[name.lower()]))
+            else:
+                first[name.lower()] = len(expanded) + 1
+                kept.append(name)
+        if kept:
+            expanded.append(kept)
+    return expanded, problems
 
 
 def history_pages(children):
@@ -110,13 +144,14 @@ class Train:
         self.settings, self.client, self.host, self.clock = settings, client, host, clock
         self.children, self.started, self.stopping = [], [], False
         self.rollback_tried, self.table = False, ""
+        self.catalog, self.problems = Catalog(client, batch=True), []     # problems of no child
 
     def lines(self):
         return [c.line(self.settings.what_if) for c in self.children]
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
-        catalog = Catalog(self.client, batch=True)
+        catalog = self.catalog
         catalog.history = RecentHistory(self.client, catalog.project_ids(
             [c.name for c in self.children]), pages=history_pages(len(self.children)))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
@@ -126,10 +161,12 @@ class Train:
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
-        problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
+        failed = [c.name for c in self.children if c.problem]
+        problems = self.problems + ["{0}: {1}".format(c.name, c.problem) for c in self.children
+                                    if c.problem]
         if problems:
-            reason = "Nothing was deployed: {0} of the train could not be planned.".format(
-                ", ".join(c.name for c in self.children if c.problem))
+            reason = "Nothing was deployed: {0} could not be planned.".format(
+                ", ".join(failed) + " of the train" if failed else "the train")
             for child in self.children:
                 self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
@@ -142,9 +179,12 @@ class Train:
         except StepCancelledError:
             raise
         except StepError as error:
-            child.problem = str(error)
-            publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
-                    .with_(outcome="Error", reason=child.problem))
+            # what the destination runs, when the child got as far as reading it
+            child.problem, child.now = str(error), child.host.outputs.get("ChildCurrentRelease",
+                                                                          "?")
+            publish(child.host, (child.host.known_outcome or nothing_to_deploy(
+                "Error", "", child.host.outputs.get("ChildCurrentRelease", ""))).with_(
+                    outcome="Error", reason=child.problem))
 
     def show(self, title, table):
         self.host.highlight(title + ":")

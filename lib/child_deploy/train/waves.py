@@ -15,9 +15,9 @@ GROUP_PREFIX = "group:"
 def parse_waves(text, problems, label="Child Project Name"):
     """The train's waves: one per line, names split at commas, `group: X` for a project group.
 
-    A name given twice would deploy one child twice in a run, so it is a problem to report.
+    A project named twice deploys once, in its first wave (train.py says so in the log).
     """
-    waves, seen = [], set()
+    waves = []
     for line in text.splitlines():
         line = line.strip()
         if line.lower().startswith(GROUP_PREFIX):
@@ -28,11 +28,6 @@ def parse_waves(text, problems, label="Child Project Name"):
             waves.append(Wave((), group))
             continue
         names = tuple(n.strip() for n in line.split(",") if n.strip())
-        for name in names:
-            if name.lower() in seen:
-                problems.append('"{0}" names {1} twice; each child deploys once per run.'.format(
-                    label, _quoted(name)))
-            seen.add(name.lower())
         if names:
             waves.append(Wave(names, ""))
     return tuple(waves)
