@@ -110,12 +110,13 @@ def test_a_roll_back_that_did_not_put_every_changed_child_back_is_incomplete():
     outcome, reason = train_outcome(lines, False, True, "Production")
     assert outcome == "RollBackIncomplete"
     assert "Rolled back: B." in reason
-    assert ("Not put back: A (Production runs 2.0; it ran no release before), "
-            "D (Production runs 2.0; the roll back to 1.0 ended TimedOut).") in reason
+    assert ("Not put back: A (Production runs 2.0; roll back impossible: it ran no release "
+            "before), D (Production runs 2.0; roll back to 1.0: TimedOut).") in reason
     assert manifest(lines) == {"A": "2.0", "B": "1.0", "C": "1", "D": "2.0"}
     table = outcome_table(lines).splitlines()
     assert table[0].endswith("| Roll back | Reason |")
-    assert table[2] == "| A | 1 | none | 2.0 | Deployed | nothing to go back to | why |"
+    assert table[2] == "| A | 1 | none | 2.0 | Deployed | impossible: it ran no release before " \
+        "| why |"
     assert table[3] == "| B | 1 | 1.0 | 2.0 | Deployed | to 1.0: RolledBack | why |"
 
 

@@ -205,8 +205,7 @@ class ChildHost(Host):
         self.parent._emit(level, neutralise(self.mask("[{0}] ".format(self.name))) + message)
 
     def progress(self, percent, message):
-        """Each change of the child's state, once, as a line: children side by side cannot
-        share the step's one progress bar, and the time waited is no progress."""
+        """Each change of state once, as a line: children share no progress bar."""
         state = re.sub(r" \(\d+ s\)$", "", message)
         if state != self._state:
             self._state = state

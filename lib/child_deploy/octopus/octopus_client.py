@@ -51,8 +51,7 @@ class OctopusClient:
         self.request_count = 0
 
     def in_space(self, space_id, space_name=""):
-        """The same client (and session) with space-scoped routes under `space_id`; messages
-        name the space `space_name` (its id when not given)."""
+        """The same client (and session) with space-scoped routes under `space_id`."""
         other = object.__new__(OctopusClient)
         other.__dict__.update(self.__dict__)
         if space_id != self.space_id or space_name:
@@ -118,7 +117,7 @@ class OctopusClient:
         for item in items:
             if str(item.get("Name", "")).strip().lower() == wanted:
                 return item
-        if not items:       # a typo is seldom part of a name: suggest from the whole list
+        if not items:       # a typo is seldom part of a name: suggest from all
             items = self.get_all(route, system=system)
         raise NotFoundError(self._not_found_message(kind, name, items, system, route, hint))
 

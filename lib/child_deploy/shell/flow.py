@@ -21,7 +21,8 @@ from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channe
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
-from ..train.train import check_pins, pinned, run_train
+from ..train.train import run_train
+from ..train.waves import check_pins, pinned
 
 # `history`: the RecentHistory of the run's children (one read for a whole train).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
@@ -35,8 +36,8 @@ def deploy_child(settings, client, host, clock):
     if settings.is_train:
         return run_train(settings, client, host, clock, plan_child)
     settings = pinned(settings)
-    problems = check_pins(settings, host, [settings.project_name], client.get_all("projects")) \
-        if settings.pinned_versions else ()
+    problems = settings.pinned_versions and check_pins(settings, host, [settings.project_name],
+                                                       client.get_all("projects"))
     if problems:
         raise ConfigurationError(problems)
     decided = plan_child(settings, client, host)
@@ -142,9 +143,8 @@ def find_release(client, host, settings, target):
     if choice.release is None:
         no_release(host, settings, target, current)
     if settings.pin:
-        choice = choice._replace(reason='{0} is pinned ("Pinned versions": {1}) and {2} can take '
-                                 'it.'.format(choice.release["Version"], settings.pin,
-                                              target.destination["Name"]))
+        choice = choice._replace(reason='{0} is pinned ("Pinned versions": {1}).'.format(
+            choice.release["Version"], settings.pin))
     host.highlight(choice.reason)
     return current, choice
 

@@ -13,13 +13,13 @@ from ..octopus.choosing import RecentHistory
 from ..acting.convoy import Convoy
 from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from ..acting.deployment import CANCEL_BUDGET_SECONDS, cancel_child
-from ..base.errors import NotFoundError, StepCancelledError, StepError, TrainError
+from ..base.errors import StepCancelledError, StepError, TrainError
 from ..base.host import ChildHost
-from ..octopus.lookups import HISTORY_PAGE, Catalog, pick_by_name
+from ..octopus.lookups import HISTORY_PAGE, Catalog
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from ..rules.selection import REDEPLOY
-from .waves import Wave
+from .waves import Wave, check_pins, expand_groups, pinned
 from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
                            plan_table, train_outcome)
 
@@ -65,30 +65,6 @@ class Child:
                          outcome.reason, result, False)
 
 
-def pinned(settings):
-    """The child's settings with its pin, if any, as the release to deploy: a pin the lifecycle
-    refuses is a problem (never a quiet skip), named as the pin."""
-    version = settings.pinned_version(settings.project_name)
-    return replace(settings, release_pattern=version, not_found_handling="Error", pin="{0}::{1}"
-                   .format(settings.project_name, version)) if version else settings
-
-
-def check_pins(settings, host, names, projects):
-    """Problems of pins naming no project (the closest name suggested); a pin of a project
-    outside this run is said once, as not used (a manifest may cover more than one train)."""
-    mine, problems = {n.lower() for n in names}, []
-    for project, version in settings.pinned_versions:
-        pin = "{0}::{1}".format(project, version)
-        try:
-            if project.lower() not in mine and pick_by_name(projects, project, "Project",
-                                                                    "Pinned versions"):
-                host.info('"Pinned versions" pins {0}, not used: {1} is not in this run.'.format(
-                    pin, project))
-        except NotFoundError as error:
-            problems.append('"Pinned versions" pins {0}: {1}'.format(pin, error))
-    return problems
-
-
 def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
@@ -100,35 +76,6 @@ def run_train(settings, client, host, clock, plan_child):
                                            train.catalog.projects())
     train.plan(plan_child)
     return train.apply(waves)
-
-
-def expand_groups(client, host, waves):
-    """Each wave's project names, a `group:` line as its group's projects, and the problems
-    (a group not found). A project named again deploys once, in its first wave, as said."""
-    expanded, first, problems = [], {}, []
-    for wave in waves:
-        names = wave.names
-        if wave.group:
-            try:
-                group = client.find_by_name("projectgroups", wave.group, "Project group", hint=
-                                            'Check the "group:" line of "Child Project Name".')
-            except NotFoundError as error:
-                problems.append(str(error))
-                continue
-            projects = client.get_all("projectgroups/{0}/projects".format(group["Id"]))
-            names = [p["Name"] for p in projects if isinstance(p, dict) and p.get("Name")]
-        kept = []
-        for name in names:
-            if name.lower() in first:
-                host.info('{0} is named again on the line "{1}"; it deploys once, in wave {2}.'
-                          .format(name, ", ".join(wave.names) or "group: " + wave.group,
-                                  first[name.lower()]))
-            else:
-                first[name.lower()] = len(expanded) + 1
-                kept.append(name)
-        if kept:
-            expanded.append(kept)
-    return expanded, problems
 
 
 def history_pages(children):
@@ -144,7 +91,7 @@ class Train:
         self.settings, self.client, self.host, self.clock = settings, client, host, clock
         self.children, self.started, self.stopping = [], [], False
         self.rollback_tried, self.table = False, ""
-        self.catalog, self.problems = Catalog(client, batch=True), []     # problems of no child
+        self.catalog, self.problems = Catalog(client, batch=True), []
 
     def lines(self):
         return [c.line(self.settings.what_if) for c in self.children]
@@ -161,12 +108,11 @@ class Train:
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
-        failed = [c.name for c in self.children if c.problem]
         problems = self.problems + ["{0}: {1}".format(c.name, c.problem) for c in self.children
                                     if c.problem]
         if problems:
-            reason = "Nothing was deployed: {0} could not be planned.".format(
-                ", ".join(failed) + " of the train" if failed else "the train")
+            reason = "Nothing was deployed: {0} problem(s) stopped the plan.".format(
+                len(problems))
             for child in self.children:
                 self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
@@ -179,12 +125,10 @@ class Train:
         except StepCancelledError:
             raise
         except StepError as error:
-            # what the destination runs, when the child got as far as reading it
-            child.problem, child.now = str(error), child.host.outputs.get("ChildCurrentRelease",
-                                                                          "?")
+            now = child.now = child.host.outputs.get("ChildCurrentRelease", "?")   # "?": unread
+            child.problem = str(error)
             publish(child.host, (child.host.known_outcome or nothing_to_deploy(
-                "Error", "", child.host.outputs.get("ChildCurrentRelease", ""))).with_(
-                    outcome="Error", reason=child.problem))
+                "Error", "", now.strip("?"))).with_(outcome="Error", reason=child.problem))
 
     def show(self, title, table):
         self.host.highlight(title + ":")
@@ -279,41 +223,30 @@ class Train:
                 self.roll_back_child(child)
 
     def roll_back_child(self, child):
-        """Redeploy what the child ran before; its outputs keep the movement forward and add
-        how the roll back ended (ChildRollBackOutcome, ChildRollBackReason)."""
-        previous, chosen, forward = child.delivery.current, child.delivery.release, dict(
-            child.host.outputs)
-        if previous is None:
-            return self.rolled(child, forward, "NoPreviousRelease", "{0} ran no release of {1} "
-                               "before, so there is nothing to go back to.".format(
-                                   child.delivery.target.destination["Name"], child.name))
-        settings, child.host.outputs = replace(child.settings, deployment_mode=REDEPLOY), {}
-        try:
-            decided = decide_delivery(self.client, child.host, settings, child.delivery.target,
-                                      previous, chosen)
-            if isinstance(decided, Delivery):
-                apply_delivery(self.client, child.host, self.clock, settings, decided)
-        except StepCancelledError:
-            raise
-        except StepError as error:
-            child.host.warning("{0} could not be rolled back: {1}".format(child.name, error))
-            child.host.outputs.setdefault("ChildOutcomeReason", str(error))
-        got = child.host.outputs
-        self.rolled(child, forward, got.get("ChildOutcome", "Error"), got["ChildOutcomeReason"])
-
-    def rolled(self, child, forward, ended, why):
-        """The child's forward outputs again, with how its roll back ended."""
-        child.rollback, child.rolled_back = ended, ended == "Deployed"
+        """Redeploy what the child ran before; its outputs keep the movement forward too."""
+        forward, previous, got = dict(child.host.outputs), child.delivery.current, {}
+        if previous:
+            settings, child.host.outputs = replace(child.settings, deployment_mode=REDEPLOY), got
+            try:
+                decided = decide_delivery(self.client, child.host, settings, child.delivery.target,
+                                          previous, child.delivery.release)
+                if isinstance(decided, Delivery):
+                    apply_delivery(self.client, child.host, self.clock, settings, decided)
+            except StepCancelledError:
+                raise
+            except StepError as error:
+                child.host.warning(str(error))
+                got.setdefault("ChildOutcomeReason", str(error))
+        ended = got.get("ChildOutcome", "Error") if previous else "NoPreviousRelease"
+        child.rolled_back = ended == "Deployed"
+        child.rollback = "RolledBack" if child.rolled_back else ended
+        forward.update(ChildRollBackOutcome=child.rollback, ChildRollBackReason=got.get(
+            "ChildOutcomeReason", "Nothing to go back to: it ran no release before."))
+        if child.rolled_back:
+            forward.update(ChildOutcome="RolledBack", ChildOutcomeReason="Deployed {0}, then rolled "
+                           "back to {1}.".format(forward["ReleaseToPromote"], child.before))
         for name, value in forward.items():
             child.host.set_output(name, value)
-        if child.rolled_back:
-            child.rollback = "RolledBack"
-            child.host.set_output("ChildOutcome", "RolledBack")
-            child.host.set_output("ChildOutcomeReason", "Deployed {0}, then rolled back to {1} "
-                                  "after the train failed.".format(forward["ReleaseToPromote"],
-                                                                  child.before))
-        child.host.set_output("ChildRollBackOutcome", child.rollback)
-        child.host.set_output("ChildRollBackReason", why)
 
     def finish(self):
         lines = self.lines()

@@ -13,7 +13,7 @@ from ..rules.selection import release_movement
 # One child as the reports see it. `before`: what the destination ran when the train was
 # planned; `chosen`: the release the plan picked ("" when none); `planned`: Deploy, WhatIf, a
 # single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end;
-# `rollback`: how its roll back ended (RolledBack, Failed, ..., NoPreviousRelease), "" if none.
+# `rollback`: how its roll back ended, "" if none.
 ChildLine = namedtuple("ChildLine", "name wave before chosen movement planned reason result "
                                     "rolled_back rollback", defaults=("",))
 PLAN_HEADINGS = ("Child", "Wave", "Destination now", "Chosen", "Movement", "Planned outcome",
@@ -48,7 +48,7 @@ def plan_table(lines):
 
 
 def outcome_table(lines):
-    """Each child's movement forward and how it ended; with a roll back, how that ended too."""
+    """Each child's movement forward and how it ended; a roll back's too."""
     back = any(c.rollback for c in lines)
     return markdown_table(OUTCOME_HEADINGS[:5] + ("Roll back",) * back + OUTCOME_HEADINGS[5:], [
         (c.name, c.wave, c.before or "none", c.chosen or "-",
@@ -58,7 +58,7 @@ def outcome_table(lines):
 
 def rollback_cell(c):
     if c.rollback == "NoPreviousRelease":
-        return "nothing to go back to"
+        return "impossible: it ran no release before"
     return "to {0}: {1}".format(c.before, c.rollback) if c.rollback else "-"
 
 
@@ -95,7 +95,8 @@ def train_outcome(lines, what_if, rollback_tried, destination="the destination")
     why = "Not every child succeeded ({0}).".format(", ".join(failed))
     if rollback_tried:
         back = [c.name for c in lines if c.rolled_back]
-        kept = ["{0} ({1} runs {2}; {3})".format(c.name, destination, c.chosen, not_back(c))
+        kept = ["{0} ({1} runs {2}; roll back {3})".format(c.name, destination, c.chosen,
+                                                            rollback_cell(c))
                 for c in lines if c.result in CHANGED and c.result != "RolledBack"]
         return "RollBackIncomplete" if kept else "RolledBack", "{0} Rolled back: {1}.{2}".format(
             why, ", ".join(back) or "none", " Not put back: {0}.".format(", ".join(kept))
@@ -103,13 +104,6 @@ def train_outcome(lines, what_if, rollback_tried, destination="the destination")
     if changed:
         return "PartlyDeployed", why + " Deployed: {0}.".format(", ".join(changed))
     return "Failed", why
-
-
-def not_back(c):
-    if c.rollback == "NoPreviousRelease":
-        return "it ran no release before"
-    return "the roll back to {0} ended {1}".format(c.before, c.rollback) if c.rollback else \
-        "no roll back was tried"
 
 
 def plan_artifact_name(step_name):
