@@ -229,8 +229,8 @@ class World(DeployMixin):
         self.task_scripts[release.id if release is not None else key] = script
 
     def script_for(self, project_id, release_id=None):
-        return (self.task_scripts.get(release_id) or self.task_scripts.get(project_id)
-                or self.task_scripts[None])
+        return (release_id and self.task_scripts.get(release_id)
+                or self.task_scripts.get(project_id) or self.task_scripts[None])
 
     def modify_variables(self, project, library=False):
         """Change the project's (or library) variables: releases' snapshots become stale."""
