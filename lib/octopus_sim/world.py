@@ -227,13 +227,15 @@ class World(DeployMixin, PreflightMixin):
     def tenants_of_project(self, project_id):
         return [t for t in self.by_type.get("Tenants", []) if project_id in t.project_environments]
 
-    def set_task_script(self, project, script):
-        """How deployments created through the API behave; `project=None` sets the default."""
+    def set_task_script(self, project, script, release=None):
+        """How deployments created through the API behave; `project=None` sets the default,
+        a `release` (a Release) only that release's deployments."""
         key = self._resolve("Projects", project, None).id if project is not None else None
-        self.task_scripts[key] = script
+        self.task_scripts[release.id if release is not None else key] = script
 
-    def script_for(self, project_id):
-        return self.task_scripts.get(project_id) or self.task_scripts[None]
+    def script_for(self, project_id, release_id=None):
+        return (release_id and self.task_scripts.get(release_id)
+                or self.task_scripts.get(project_id) or self.task_scripts[None])
 
     def modify_variables(self, project, library=False):
         """Change the project's (or library) variables: releases' snapshots become stale."""

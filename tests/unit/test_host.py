@@ -111,3 +111,21 @@ def test_an_unexpected_error_still_sets_the_outputs(monkeypatch):
     assert host.failure == runner.BUG_MESSAGE
     assert host.outputs["ChildOutcome"] == "Error" and host.outputs["ReleaseToPromote"] == "N/A"
     assert "ZeroDivisionError" in host.text("verbose")
+
+
+def test_children_side_by_side_say_each_change_once_each_without_a_percentage():
+    import io
+    from child_deploy.base.host import ChildHost
+    stream = io.StringIO()
+    terminal = TerminalHost({}, stream=stream)
+    web_api, database = ChildHost(terminal, "Web API"), ChildHost(terminal, "Database")
+    for seconds in range(0, 50, 5):
+        for child in (web_api, database):
+            state = "Queued" if seconds < 10 else "Executing"
+            child.progress(seconds * 2, "{0} 1.0 in Production: {1} ({2} s)".format(
+                child.name, state, seconds))
+    assert stream.getvalue().splitlines() == [
+        "[Web API] Web API 1.0 in Production: Queued",
+        "[Database] Database 1.0 in Production: Queued",
+        "[Web API] Web API 1.0 in Production: Executing",
+        "[Database] Database 1.0 in Production: Executing"]

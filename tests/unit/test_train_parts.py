@@ -7,8 +7,8 @@ import pytest
 
 from child_deploy.base.errors import ConfigurationError
 from child_deploy.shell.settings import Wave, parse_settings
-from child_deploy.train.train_report import (ChildLine, manifest, markdown_table, movement, plan_table,
-                                       train_outcome)
+from child_deploy.train.train_report import (ChildLine, manifest, markdown_table, movement,
+                                             outcome_table, plan_table, train_outcome)
 
 BASE = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
         "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
@@ -43,7 +43,14 @@ def test_every_train_problem_is_reported_at_once_by_label():
     for label in ("Child Project Name", "Train parallelism", "When a child fails",
                   "Pinned versions"):
         assert '"{0}"'.format(label) in text, label
-    assert len(raised.value.problems) == 5
+    assert len(raised.value.problems) == 4
+
+
+def test_a_name_given_twice_is_no_problem_of_the_parameter():
+    """One rule for a project named twice, by name or by a group: it deploys once, in its first
+    wave (the train says so); so the parameter itself has nothing to refuse."""
+    assert settings(**{"Project.Name": "Web API\nweb api"}).waves == (
+        Wave(("Web API",), ""), Wave(("web api",), ""))
 
 
 def test_pins_come_as_lines_or_as_an_earlier_manifest():
@@ -87,18 +94,30 @@ def test_the_manifest_is_what_the_destination_runs_after_the_train():
     (("Deployed", "Failed"), False, False, "PartlyDeployed"),
     (("Failed", "NotStarted"), False, False, "Failed"),
     (("RolledBack", "Failed"), False, True, "RolledBack"),
+    (("Deployed", "Failed"), False, True, "RollBackIncomplete"),
 ])
 def test_the_train_outcome(results, what_if, rollback, expected):
     lines = [line("C{0}".format(n), "1.0", "2.0", r) for n, r in enumerate(results)]
     assert train_outcome(lines, what_if, rollback)[0] == expected
 
 
-def test_a_roll_back_says_which_children_could_not_be_rolled_back():
-    lines = [line("A", "", "2.0", "Deployed"), line("B", "1.0", "2.0", "RolledBack",
-                                                    rolled_back=True), line("C", "1", "2", "Failed")]
-    outcome, reason = train_outcome(lines, False, True)
-    assert outcome == "RolledBack"
-    assert "Rolled back: B." in reason and "Could not be rolled back: A." in reason
+def test_a_roll_back_that_did_not_put_every_changed_child_back_is_incomplete():
+    lines = [line("A", "", "2.0", "Deployed")._replace(rollback="NoPreviousRelease"),
+             line("B", "1.0", "2.0", "RolledBack", rolled_back=True)._replace(
+                 rollback="RolledBack"),
+             line("C", "1", "2", "Failed"),
+             line("D", "1.0", "2.0", "Deployed")._replace(rollback="TimedOut")]
+    outcome, reason = train_outcome(lines, False, True, "Production")
+    assert outcome == "RollBackIncomplete"
+    assert "Rolled back: B." in reason
+    assert ("Not put back: A (Production runs 2.0; roll back impossible: it ran no release "
+            "before), D (Production runs 2.0; roll back to 1.0: TimedOut).") in reason
+    assert manifest(lines) == {"A": "2.0", "B": "1.0", "C": "1", "D": "2.0"}
+    table = outcome_table(lines).splitlines()
+    assert table[0].endswith("| Roll back | Reason |")
+    assert table[2] == "| A | 1 | none | 2.0 | Deployed | impossible: it ran no release before " \
+        "| why |"
+    assert table[3] == "| B | 1 | 1.0 | 2.0 | Deployed | to 1.0: RolledBack | why |"
 
 
 def test_a_bad_pin_line_is_named_by_its_number_and_quoted_at_most_80_characters():

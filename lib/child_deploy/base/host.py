@@ -194,7 +194,7 @@ class ChildHost(Host):
 
     def __init__(self, parent, name):
         super().__init__()
-        self.parent, self.name = parent, name
+        self.parent, self.name, self._state = parent, name, None
         self._secrets = parent._secrets
         self.outputs = {}
 
@@ -205,7 +205,11 @@ class ChildHost(Host):
         self.parent._emit(level, neutralise(self.mask("[{0}] ".format(self.name))) + message)
 
     def progress(self, percent, message):
-        self.parent.progress(percent, "[{0}] {1}".format(self.name, message))
+        """Each change of state once, as a line: children share no progress bar."""
+        state = re.sub(r" \(\d+ s\)$", "", message)
+        if state != self._state:
+            self._state = state
+            self.info(state)
 
     def set_output(self, name, value, sensitive=False):
         self.outputs[name] = self.mask(value)

@@ -152,8 +152,7 @@ class Catalog:
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
         wanted = {n.strip().lower() for n in names}
-        projects = self._once("projects", lambda: self.client.get_all("projects/all"))
-        return [p["Id"] for p in projects if str(p.get("Name", "")).strip().lower() in wanted]
+        return [p["Id"] for p in self.projects() if str(p.get("Name", "")).strip().lower() in wanted]
 
     def _once(self, key, read):
         """Read once, even when children are planned side by side (planning.py)."""
@@ -162,11 +161,13 @@ class Catalog:
                 self._read[key] = read()
             return self._read[key]
 
+    def projects(self):
+        return self._once("projects", lambda: self.client.get_all("projects/all"))
+
     def project(self, name):
         if not self.batch:
             return find_project(self.client, name)
-        projects = self._once("projects", lambda: self.client.get_all("projects/all"))
-        return pick_by_name(projects, name, "Project", "Child Project Name")
+        return pick_by_name(self.projects(), name, "Project", "Child Project Name")
 
     def environments(self):
         return self._once("environments", lambda: all_environments(self.client))

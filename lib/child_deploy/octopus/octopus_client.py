@@ -39,7 +39,7 @@ class OctopusClient:
                  retry=RetryPolicy(), verify=True, deadline=None, rand=random.random,
                  request_timeout=REQUEST_TIMEOUT_SECONDS, notice=None):
         self.server_url = server_url.rstrip("/")
-        self.space_id = ""
+        self.space_id = self.space_name = ""
         self._api_key = api_key
         self._session = session or load_requests().Session()
         self._log = log or (lambda message: None)
@@ -52,11 +52,12 @@ class OctopusClient:
         self._request_timeout = float(request_timeout)
         self.request_count = 0
 
-    def in_space(self, space_id):
+    def in_space(self, space_id, space_name=""):
         """The same client (and session) with space-scoped routes under `space_id`."""
         other = object.__new__(OctopusClient)
         other.__dict__.update(self.__dict__)
-        other.space_id = space_id
+        if space_id != self.space_id or space_name:
+            other.space_id, other.space_name = space_id, space_name or space_id
         return other
 
     # -- the verbs ---------------------------------------------------------------------------
@@ -118,6 +119,8 @@ class OctopusClient:
         for item in items:
             if str(item.get("Name", "")).strip().lower() == wanted:
                 return item
+        if not items:       # a typo is seldom part of a name: suggest from all
+            items = self.get_all(route, system=system)
         raise NotFoundError(self._not_found_message(kind, name, items, system, route, hint))
 
     # -- the choke point ---------------------------------------------------------------------
@@ -265,7 +268,7 @@ class OctopusClient:
     def _not_found_message(self, kind, name, items, system, route, hint):
         names = [str(item.get("Name", "")) for item in items]
         close = difflib.get_close_matches(name.strip(), names, n=1, cutoff=0.6)
-        where = "" if system or not self.space_id else " in space {0}".format(self.space_id)
+        where = "" if system or not self.space_id else " in space {0}".format(self.space_name)
         text = "{0} \"{1}\" was not found{2}.".format(kind, name.strip(), where)
         if close:
             text += " Did you mean \"{0}\"?".format(close[0])

@@ -17,12 +17,13 @@ from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..acting.preflight import check_delivery
-from ..base.errors import NoReleaseError
+from ..base.errors import ConfigurationError, NoReleaseError
 from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
 from ..train.train import run_train
+from ..train.waves import check_pins, pinned
 
 # `history`: the RecentHistory of the run's children (one read for a whole train).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
@@ -32,9 +33,14 @@ Target = namedtuple("Target", "space_id project channel destination source plan 
 def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
-    client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
+    client = client.in_space(*resolve_space(client, settings.space_name, settings.parent))
     if settings.is_train:
         return run_train(settings, client, host, clock, plan_child)
+    settings = pinned(settings)
+    problems = settings.pinned_versions and check_pins(settings, host, [settings.project_name],
+                                                       client.get_all("projects/all"))
+    if problems:
+        raise ConfigurationError(problems)
     decided = plan_child(settings, client, host, Catalog(client, now=clock.now()))
     if isinstance(decided, Outcome):
         return decided
@@ -139,6 +145,9 @@ def find_release(client, host, settings, target):
                                      tenant_filter)
     if choice.release is None:
         no_release(host, settings, target, current)
+    if settings.pin:
+        choice = choice._replace(reason='{0} is pinned ("Pinned versions": {1}).'.format(
+            choice.release["Version"], settings.pin))
     host.highlight(choice.reason)
     return current, choice
 
@@ -150,6 +159,9 @@ def no_release(host, settings, target, current):
         " matching " + settings.release_pattern if settings.release_pattern else "",
         target.destination["Name"])
     outcome = publish(host, nothing_to_deploy("NoRelease", message, _version(current)))
+    if settings.pin:
+        raise NoReleaseError('{0} "Pinned versions" pins {1}; {2} runs {3}.'.format(
+            message, settings.pin, target.destination["Name"], _version(current) or "none of it"))
     if settings.not_found_handling == "Error":
         raise NoReleaseError(message + ' ("When no release qualifies" is Error{0}.)'.format(
             '; check "Child Project Release Number"' if settings.release_pattern else ""))

@@ -124,9 +124,12 @@ HELP = {
         "- `Stop`: children already deploying finish; no new child and no later wave starts.\n"
         "- `Continue`: carry on with every other child.\n"
         "- `RollBack`: stop as above, then put each child this run changed back on the release "
-        "it ran before, last changed first."),
+        "it ran before, last changed first. `TrainOutcome` is `RolledBack` only when every one "
+        "of them runs it again, else `RollBackIncomplete`."),
     "ChildProject.Train.PinnedVersions": (
         "Optional. Exact releases to deploy, one `Project::Version` per line, or the "
         "`TrainManifest` output (JSON) of an earlier run, to reproduce one environment's set "
-        "in another. A child without a pin is chosen as usual; the lifecycle still applies."),
+        "in another. A child without a pin is chosen as usual; the lifecycle still applies. "
+        "A pin naming no project of the space is a problem; one naming a project outside this "
+        "run is listed as not used."),
 }

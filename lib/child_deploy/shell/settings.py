@@ -85,6 +85,7 @@ class Settings:
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
     freeze_override_reason: str = ""        # blank: a deployment freeze stops the child
+    pin: str = ""                           # "Project::Version" when this child is pinned
 
     @property
     def is_train(self):

@@ -19,7 +19,7 @@ from ..octopus.lookups import HISTORY_PAGE, Catalog
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from ..rules.selection import REDEPLOY
-from .waves import Wave
+from .waves import Wave, check_pins, expand_groups, pinned
 from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
                            plan_table, train_outcome)
 
@@ -30,12 +30,9 @@ class Child:
 
     def __init__(self, parent_host, settings, name, wave):
         self.name, self.wave, self.host = name, wave, ChildHost(parent_host, name)
-        pinned = settings.pinned_version(name)
-        self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
-                                release_pattern=pinned or settings.release_pattern)
-        if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
-            self.settings = replace(self.settings, not_found_handling="Error")
-        self.decided, self.problem, self.refused, self.rolled_back = None, "", "Error", False
+        self.settings = pinned(replace(settings, project_name=name, waves=(Wave((name,), ""),)))
+        self.decided, self.problem, self.refused = None, "", "Error"
+        self.rolled_back, self.rollback, self.now = False, "", ""
 
     @property
     def delivery(self):
@@ -52,15 +49,18 @@ class Child:
         result = self.host.outputs.get("ChildOutcome", "")
         reason = self.host.outputs.get("ChildOutcomeReason", "") if result else ""
         known = self.host.known_outcome
-        if self.problem:        # a refused child shows what it would have deployed
-            known = known if known and self.refused != "Error" else nothing_to_deploy("", "", "?")
+        if self.problem and known and self.refused != "Error":   # refused: what it would deploy
             return ChildLine(self.name, self.wave, known.current_release, known.release_version
                              .replace("N/A", ""), "-", self.refused, self.problem, result, False)
+        if self.problem:
+            return ChildLine(self.name, self.wave, self.now, "", "-", "Error", self.problem,
+                             result, False)
         if self.delivery:
             chosen = self.delivery.release["Version"]
             return ChildLine(self.name, self.wave, self.before, chosen,
                              movement(chosen, self.before, True), "WhatIf" if what_if else
-                             "Deploy", reason or self.delivery.reason, result, self.rolled_back)
+                             "Deploy", reason or self.delivery.reason, result, self.rolled_back,
+                             self.rollback)
         outcome = self.decided
         if outcome is None:         # the step stopped before this child was planned
             return ChildLine(self.name, self.wave, "", "", "-", "NotPlanned",
@@ -73,29 +73,14 @@ class Child:
 def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
-    waves = expand_groups(client, settings.waves)
+    waves, problems = expand_groups(client, host, settings.waves)
     train.children = [Child(host, settings, name, number)
                       for number, names in enumerate(waves, start=1) for name in names]
     host.children = tuple(c.host for c in train.children)
+    train.problems = problems + check_pins(settings, host, [c.name for c in train.children],
+                                           train.catalog.projects())
     train.plan(plan_child)
     return train.apply(waves)
-
-
-def expand_groups(client, waves):
-    """Each wave's project names; a `group:` line becomes its group's projects (named once)."""
-    expanded, seen = [], set()
-    for wave in waves:
-        names = wave.names
-        if wave.group:
-            group = client.find_by_name("projectgroups", wave.group, "Project group",
-                                        hint='Check the "group:" line of "Child Project Name".')
-            projects = client.get_all("projectgroups/{0}/projects".format(group["Id"]))
-            names = [p["Name"] for p in projects if isinstance(p, dict) and p.get("Name")]
-        names = [n for n in names if n.lower() not in seen]
-        seen.update(n.lower() for n in names)
-        if names:
-            expanded.append(names)
-    return expanded
 
 
 def history_pages(children):
@@ -111,13 +96,14 @@ class Train:
         self.settings, self.client, self.host, self.clock = settings, client, host, clock
         self.children, self.started, self.stopping = [], [], False
         self.rollback_tried, self.table = False, ""
+        self.catalog, self.problems = Catalog(client, batch=True, now=clock.now()), []
 
     def lines(self):
         return [c.line(self.settings.what_if) for c in self.children]
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
-        catalog = Catalog(self.client, batch=True, now=self.clock.now())
+        catalog = self.catalog
         catalog.history = RecentHistory(self.client, catalog.project_ids(
             [c.name for c in self.children]), pages=history_pages(len(self.children)))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
@@ -127,10 +113,11 @@ class Train:
         table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
         self.show("The plan", table)
         self.save_plan(table)
-        problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
+        problems = self.problems + ["{0}: {1}".format(c.name, c.problem) for c in self.children
+                                    if c.problem]
         if problems:
-            reason = "Nothing was deployed: {0} of the train could not be planned.".format(
-                ", ".join(c.name for c in self.children if c.problem))
+            reason = "Nothing was deployed: {0} problem(s) stopped the plan.".format(
+                len(problems))
             for child in self.children:
                 self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
@@ -144,9 +131,10 @@ class Train:
         except StepCancelledError:
             raise
         except StepError as error:
+            now = child.now = child.host.outputs.get("ChildCurrentRelease", "?")   # "?": unread
             child.problem, child.refused = str(error), getattr(error, "outcome", "Error")
-            publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
-                    .with_(outcome=child.refused, reason=child.problem))
+            publish(child.host, (child.host.known_outcome or nothing_to_deploy(
+                "Error", "", now.strip("?"))).with_(outcome=child.refused, reason=child.problem))
 
     def show(self, title, table):
         self.host.highlight(title + ":")
@@ -241,29 +229,35 @@ class Train:
                 self.roll_back_child(child)
 
     def roll_back_child(self, child):
-        previous, chosen = child.delivery.current, child.delivery.release
-        if previous is None:
-            return child.host.warning("{0} cannot be rolled back: {1} ran no release of it "
-                                      "before.".format(child.name,
-                                                       child.delivery.target.destination["Name"]))
-        settings = replace(child.settings, deployment_mode=REDEPLOY)
-        try:
-            decided = decide_delivery(self.client, child.host, settings, child.delivery.target,
-                                      previous, chosen)
-            outcome = apply_delivery(self.client, child.host, self.clock, settings, decided) \
-                if isinstance(decided, Delivery) else decided
-        except StepCancelledError:
-            raise
-        except StepError as error:
-            return child.host.warning("{0} could not be rolled back: {1}".format(child.name, error))
-        child.rolled_back = outcome.outcome == "Deployed"
+        """Redeploy what the child ran before; its outputs keep the movement forward too."""
+        forward, previous, got = dict(child.host.outputs), child.delivery.current, {}
+        if previous:
+            settings, child.host.outputs = replace(child.settings, deployment_mode=REDEPLOY), got
+            try:
+                decided = decide_delivery(self.client, child.host, settings, child.delivery.target,
+                                          previous, child.delivery.release)
+                if isinstance(decided, Delivery):
+                    apply_delivery(self.client, child.host, self.clock, settings, decided)
+            except StepCancelledError:
+                raise
+            except StepError as error:
+                child.host.warning(str(error))
+                got.setdefault("ChildOutcomeReason", str(error))
+        ended = got.get("ChildOutcome", "Error") if previous else "NoPreviousRelease"
+        child.rolled_back = ended == "Deployed"
+        child.rollback = "RolledBack" if child.rolled_back else ended
+        forward.update(ChildRollBackOutcome=child.rollback, ChildRollBackReason=got.get(
+            "ChildOutcomeReason", "Nothing to go back to: it ran no release before."))
         if child.rolled_back:
-            publish(child.host, outcome.with_(outcome="RolledBack", reason="Rolled back to {0} "
-                                              "after the train failed.".format(previous["Version"])))
+            forward.update(ChildOutcome="RolledBack", ChildOutcomeReason="Deployed {0}, then rolled "
+                           "back to {1}.".format(forward["ReleaseToPromote"], child.before))
+        for name, value in forward.items():
+            child.host.set_output(name, value)
 
     def finish(self):
         lines = self.lines()
-        outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried)
+        outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried,
+                                        self.settings.destination_environment)
         self.show("The train's outcome", outcome_table(lines))
         self.publish(self.table, outcome, reason)
         self.host.highlight(reason)

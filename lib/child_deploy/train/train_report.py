@@ -12,9 +12,10 @@ from ..rules.selection import release_movement
 
 # One child as the reports see it. `before`: what the destination ran when the train was
 # planned; `chosen`: the release the plan picked ("" when none); `planned`: Deploy, WhatIf, a
-# single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end.
+# single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end;
+# `rollback`: how its roll back ended, "" if none.
 ChildLine = namedtuple("ChildLine", "name wave before chosen movement planned reason result "
-                                    "rolled_back")
+                                    "rolled_back rollback", defaults=("",))
 PLAN_HEADINGS = ("Child", "Wave", "Destination now", "Chosen", "Movement", "Planned outcome",
                  "Reason")
 OUTCOME_HEADINGS = ("Child", "Wave", "Before", "Chosen", "Outcome", "Reason")
@@ -47,9 +48,18 @@ def plan_table(lines):
 
 
 def outcome_table(lines):
-    return markdown_table(OUTCOME_HEADINGS, [
-        (c.name, c.wave, c.before or "none", c.chosen or "-", c.result or c.planned, c.reason)
-        for c in lines])
+    """Each child's movement forward and how it ended; a roll back's too."""
+    back = any(c.rollback for c in lines)
+    return markdown_table(OUTCOME_HEADINGS[:5] + ("Roll back",) * back + OUTCOME_HEADINGS[5:], [
+        (c.name, c.wave, c.before or "none", c.chosen or "-",
+         "Deployed" if c.rollback else c.result or c.planned) + (rollback_cell(c),) * back
+        + (c.reason,) for c in lines])
+
+
+def rollback_cell(c):
+    if c.rollback == "NoPreviousRelease":
+        return "impossible: it ran no release before"
+    return "to {0}: {1}".format(c.before, c.rollback) if c.rollback else "-"
 
 
 def manifest(lines):
@@ -62,7 +72,7 @@ def manifest(lines):
             version = c.chosen
         else:
             version = c.before
-        if version:
+        if version and version != "?":
             runs[c.name] = version
     return runs
 
@@ -71,7 +81,7 @@ def manifest_json(lines):
     return json.dumps(manifest(lines), ensure_ascii=False)
 
 
-def train_outcome(lines, what_if, rollback_tried):
+def train_outcome(lines, what_if, rollback_tried, destination="the destination"):
     """(TrainOutcome, TrainOutcomeReason) from every child's result."""
     failed = [c.name for c in lines if c.result not in RUNS_CHOSEN + FINE_UNCHANGED]
     changed = [c.name for c in lines if c.result in CHANGED]
@@ -85,10 +95,12 @@ def train_outcome(lines, what_if, rollback_tried):
     why = "Not every child succeeded ({0}).".format(", ".join(failed))
     if rollback_tried:
         back = [c.name for c in lines if c.rolled_back]
-        kept = [c.name for c in lines if c.result in CHANGED and not c.rolled_back]
-        return "RolledBack", "{0} Rolled back: {1}.{2}".format(
-            why, ", ".join(back) or "none", " Could not be rolled back: {0}.".format(
-                ", ".join(kept)) if kept else "")
+        kept = ["{0} ({1} runs {2}; roll back {3})".format(c.name, destination, c.chosen,
+                                                            rollback_cell(c))
+                for c in lines if c.result in CHANGED and c.result != "RolledBack"]
+        return "RollBackIncomplete" if kept else "RolledBack", "{0} Rolled back: {1}.{2}".format(
+            why, ", ".join(back) or "none", " Not put back: {0}.".format(", ".join(kept))
+            if kept else "")
     if changed:
         return "PartlyDeployed", why + " Deployed: {0}.".format(", ".join(changed))
     return "Failed", why

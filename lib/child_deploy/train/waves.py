@@ -1,11 +1,15 @@
 """The release train's two parameters of many lines: the waves and the pinned versions.
 
 Both are parsed with the other parameters (settings.py), so a problem in either is reported
-with every other problem, naming the parameter's label.
+with every other problem, naming the parameter's label; so are those found in the space.
 """
 
 import json
 from collections import namedtuple
+from dataclasses import replace
+
+from ..base.errors import NotFoundError
+from ..octopus.lookups import pick_by_name
 
 # One line of *Child Project Name*: the names on it, or the project group it stands for.
 Wave = namedtuple("Wave", "names group")
@@ -15,9 +19,9 @@ GROUP_PREFIX = "group:"
 def parse_waves(text, problems, label="Child Project Name"):
     """The train's waves: one per line, names split at commas, `group: X` for a project group.
 
-    A name given twice would deploy one child twice in a run, so it is a problem to report.
+    A project named twice deploys once, in its first wave (train.py says so in the log).
     """
-    waves, seen = [], set()
+    waves = []
     for line in text.splitlines():
         line = line.strip()
         if line.lower().startswith(GROUP_PREFIX):
@@ -28,11 +32,6 @@ def parse_waves(text, problems, label="Child Project Name"):
             waves.append(Wave((), group))
             continue
         names = tuple(n.strip() for n in line.split(",") if n.strip())
-        for name in names:
-            if name.lower() in seen:
-                problems.append('"{0}" names {1} twice; each child deploys once per run.'.format(
-                    label, _quoted(name)))
-            seen.add(name.lower())
         if names:
             waves.append(Wave(names, ""))
     return tuple(waves)
@@ -68,6 +67,54 @@ def _pinned_manifest(label, text):
                          'project names and versions, such as {{"Web API": "2021.1.1.1"}}.'
                          .format(label))
     return tuple((str(p).strip(), v.strip()) for p, v in manifest.items())
+
+
+def expand_groups(client, host, waves):
+    """Each wave's names (a group's, for `group:`), and the problems; a project named again
+    deploys once, in its first wave, as said."""
+    expanded, first, problems = [], {}, []
+    for wave in waves:
+        names, kept = wave.names, []
+        try:
+            if wave.group:
+                group = client.find_by_name("projectgroups", wave.group, "Project group", hint=
+                                            'Check the "group:" line of "Child Project Name".')
+                names = [p["Name"] for p in client.get_all("projectgroups/{0}/projects".format(
+                    group["Id"])) if isinstance(p, dict) and p.get("Name")]
+        except NotFoundError as error:
+            problems.append(str(error))
+        for name in names:
+            if name.lower() in first:
+                host.info('{0} is named again on the line "{1}"; it deploys once, in wave {2}.'
+                          .format(name, ", ".join(wave.names) or "group: " + wave.group,
+                                  first[name.lower()]))
+            else:
+                first[name.lower()] = len(expanded) + 1
+                kept.append(name)
+        if kept:
+            expanded.append(kept)
+    return expanded, problems
+
+
+def pinned(settings):
+    """The child's settings with its pin as the release: one the lifecycle refuses fails."""
+    version = settings.pinned_version(settings.project_name)
+    return replace(settings, release_pattern=version, not_found_handling="Error", pin="{0}::{1}"
+                   .format(settings.project_name, version)) if version else settings
+
+
+def check_pins(settings, host, names, projects):
+    """The problems of pins naming no project; a pin of a project outside this run is said."""
+    mine, problems = {n.lower() for n in names}, []
+    for project, version in settings.pinned_versions:
+        pin = "{0}::{1}".format(project, version)
+        try:
+            if project.lower() not in mine and pick_by_name(projects, project, "Project",
+                                                            "Pinned versions"):
+                host.info('"Pinned versions" pins {0}: not used, not in this run.'.format(pin))
+        except NotFoundError as error:
+            problems.append('"Pinned versions" pins {0}: {1}'.format(pin, error))
+    return problems
 
 
 def _quoted(text):
