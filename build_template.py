@@ -37,12 +37,12 @@ TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
 MODULES = (
     "base/errors", "base/clock", "base/host", "base/outcome",
     "rules/wildcards", "rules/scheduling", "rules/selection", "rules/decisions", "rules/targets",
-    "rules/release_notes", "rules/approvals",
+    "rules/release_notes", "rules/approvals", "rules/rings",
     "octopus/retrying", "octopus/transport", "octopus/answers", "octopus/paging",
-    "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
+    "octopus/octopus_client", "octopus/lookups", "octopus/choosing", "octopus/tenancy",
     "acting/waiting", "acting/deployment", "acting/approving", "acting/following",
     "acting/delivery", "acting/convoy",
-    "train/waves", "train/train_report", "train/planning", "train/train",
+    "train/waves", "train/train_report", "train/planning", "train/rings", "train/train",
     "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow", "shell/runner",
     "shell/entry",
 )

@@ -219,6 +219,11 @@ class World(DeployMixin):
         tenant = Tenant(self.new_id("Tenants"), name, space.id, connections, list(tags))
         return self.store("Tenants", tenant)
 
+    def add_tag_set(self, name, tags, space=None):
+        """A tenant tag set; tenants carry its tags by canonical name (`add_tenant(tags=...)`)."""
+        from .api_tenancy import add_tag_set
+        return add_tag_set(self, name, tags, space)
+
     def tenants_of_project(self, project_id):
         return [t for t in self.by_type.get("Tenants", []) if project_id in t.project_environments]
 

@@ -145,6 +145,7 @@ class Catalog:
         self.client, self.batch = client, batch
         self._read, self._lock = {}, threading.Lock()
         self.history = None         # a train's RecentHistory (choosing.py), read once
+        self.tenants = None         # a ring run's every tenant (tenancy.py), read once
 
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
@@ -164,6 +165,11 @@ class Catalog:
             return find_project(self.client, name)
         projects = self._once("projects", lambda: self.client.get_all("projects"))
         return pick_by_name(projects, name, "Project", "Child Project Name")
+
+    def tenant(self, name):
+        if self.tenants is None:
+            return find_tenant(self.client, name)
+        return pick_by_name(self.tenants, name, "Tenant", "Tenant Name")
 
     def environments(self):
         return self._once("environments", lambda: all_environments(self.client))

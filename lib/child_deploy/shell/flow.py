@@ -17,7 +17,7 @@ from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..base.errors import NoReleaseError
-from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
+from ..octopus.lookups import Catalog, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
@@ -32,7 +32,7 @@ def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
-    if settings.is_train:
+    if settings.is_train or settings.is_rings:
         return run_train(settings, client, host, clock, plan_child)
     decided = plan_child(settings, client, host)
     if isinstance(decided, Outcome):
@@ -65,7 +65,7 @@ def summary(settings):
         what, settings.destination_environment, settings.deployment_mode,
         settings.release_pattern or "(newest that qualifies)",
         settings.channel_name or "(default)",
-        ", tenant " + settings.tenant_name if settings.tenant_name else ""))
+        ", tenant " + " / ".join(settings.tenant_name.splitlines()) if settings.tenant_name else ""))
 
 
 def same_source_and_destination(settings, target):
@@ -88,7 +88,7 @@ def resolve_names(client, host, settings, catalog):
                                "Destination Environment Name")
     source = pick_by_name(environments, settings.source_environment, "Environment",
                           "Source Environment Name") if settings.source_environment else None
-    tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
+    tenant = catalog.tenant(settings.tenant_name) if settings.tenant_name else None
     channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
     machines = requested_machines(settings, client)
     tenancy = decide_tenant(project, tenant, destination)

@@ -18,6 +18,8 @@ from ..base.host import ChildHost
 from ..octopus.lookups import HISTORY_PAGE, Catalog
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
+from .rings import ring_pause, ring_stages, wave_stages
+from ..octopus.tenancy import SharedReads
 from ..rules.selection import REDEPLOY
 from .waves import Wave
 from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
@@ -28,11 +30,15 @@ from .train_report import (ChildLine, manifest_json, movement, outcome_table, pl
 class Child:
     """One child of the train: its own host and settings, its plan, what became of it."""
 
-    def __init__(self, parent_host, settings, name, wave):
-        self.name, self.wave, self.host = name, wave, ChildHost(parent_host, name)
-        pinned = settings.pinned_version(name)
+    def __init__(self, parent_host, settings, name, wave, tenant="", ring=0):
+        key = name + "/" + tenant if tenant else name     # Child[Web API/Acme].ReleaseToPromote
+        self.name, self.wave, self.host = name, wave, ChildHost(parent_host, key)
+        self.tenant, self.ring = tenant, ring
+        pinned = settings.pinned_version(key) or settings.pinned_version(name)
         self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
                                 release_pattern=pinned or settings.release_pattern)
+        if ring:
+            self.settings = replace(self.settings, tenant_name=tenant, rings=())
         if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
             self.settings = replace(self.settings, not_found_handling="Error")
         self.decided, self.problem, self.rolled_back = None, "", False
@@ -72,11 +78,16 @@ def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
     waves = expand_groups(client, settings.waves)
-    train.children = [Child(host, settings, name, number)
-                      for number, names in enumerate(waves, start=1) for name in names]
+    if settings.is_rings:
+        stages = ring_stages(train, waves, lambda *where: Child(host, settings, *where))
+        train.children = [c for stage in stages for c in stage.children]
+    else:
+        train.children = [Child(host, settings, name, number)
+                          for number, names in enumerate(waves, start=1) for name in names]
+        stages = wave_stages(train.children, waves)
     host.children = tuple(c.host for c in train.children)
     train.plan(plan_child)
-    return train.apply(waves)
+    return train.apply(stages)
 
 
 def expand_groups(client, waves):
@@ -108,36 +119,39 @@ class Train:
     def __init__(self, settings, client, host, clock):
         self.settings, self.client, self.host, self.clock = settings, client, host, clock
         self.children, self.started, self.stopping = [], [], False
-        self.rollback_tried, self.table = False, ""
+        self.rollback_tried, self.table, self.failures = False, "", 0
+        self.catalog = Catalog(client, batch=True)
 
     def lines(self):
-        return [c.line(self.settings.what_if) for c in self.children]
+        return [c.line(self.settings.what_if)._replace(ring=c.ring, tenant=c.tenant)
+                for c in self.children]
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
-        catalog = Catalog(self.client, batch=True)
+        catalog = self.catalog
         catalog.history = RecentHistory(self.client, catalog.project_ids(
             [c.name for c in self.children]), pages=history_pages(len(self.children)))
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
-        plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
+        reader = SharedReads(self.client) if self.settings.is_rings else self.client
+        plan_side_by_side(self.children, lambda c: self.plan_one(c, plan_child, catalog, reader))
         table = self.table = plan_table(self.lines())
         self.show("The plan", table)
         self.save_plan(table)
-        problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
+        problems = ["{0}: {1}".format(c.host.name, c.problem) for c in self.children if c.problem]
         if problems:
             reason = "Nothing was deployed: {0} of the train could not be planned.".format(
-                ", ".join(c.name for c in self.children if c.problem))
+                ", ".join(c.host.name for c in self.children if c.problem))
             for child in self.children:
                 self.not_started(child, "the train could not be planned")
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
 
-    def plan_one(self, child, plan_child, catalog):
+    def plan_one(self, child, plan_child, catalog, reader):
         """One child's plan; a problem is kept (and published for it) to report with the rest."""
         try:
-            child.decided = plan_child(child.settings, self.client, child.host, catalog)
+            child.decided = plan_child(child.settings, reader, child.host, catalog)
         except StepCancelledError:
             raise
         except StepError as error:
@@ -170,17 +184,17 @@ class Train:
                 publish(child.host, known.with_(outcome="Error", reason=message))
         self.publish(self.table, "Failed", message)
 
-    def apply(self, waves):
-        """Waves top to bottom; then the roll back if asked; then the outcome table."""
-        for number, names in enumerate(waves, start=1):
-            wave = [c for c in self.children if c.wave == number]
+    def apply(self, stages):
+        """Stages (waves, or rings' waves) in order; then the roll back if asked; the outcome."""
+        mark = (0, 0, 0)
+        for stage in stages:
             if self.stopping:
-                for child in wave:
+                for child in stage.children:
                     self.not_started(child, "the train stopped after a child failed")
                 continue
-            self.host.highlight("Wave {0} of {1}: {2}.".format(number, len(waves),
-                                                               ", ".join(names)))
-            self.apply_wave(wave)
+            mark = ring_pause(self, stage, mark)
+            self.host.highlight(stage.title)
+            self.apply_wave(stage.children)
         if self.stopping and self.settings.train_failure_policy == "RollBack":
             self.roll_back()
         return self.finish()
@@ -216,6 +230,7 @@ class Train:
     def ended(self, child, error):
         if error is None:
             return
+        self.failures += 1
         child.host.warning(str(error))
         if not child.host.outputs_published:
             publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))

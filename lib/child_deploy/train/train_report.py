@@ -13,8 +13,21 @@ from ..rules.selection import release_movement
 # One child as the reports see it. `before`: what the destination ran when the train was
 # planned; `chosen`: the release the plan picked ("" when none); `planned`: Deploy, WhatIf, a
 # single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end.
-ChildLine = namedtuple("ChildLine", "name wave before chosen movement planned reason result "
-                                    "rolled_back")
+# With tenant rings, `ring` (0 without) and `tenant` ("" untenanted) place it too.
+class ChildLine(namedtuple("ChildLine", "name wave before chosen movement planned reason result "
+                                        "rolled_back ring tenant", defaults=(0, ""))):
+    @property
+    def key(self):
+        return self.name + "/" + self.tenant if self.tenant else self.name
+
+
+def with_rings(lines, headings, rows):
+    """Tenant and Ring columns after the child's, when the train has rings."""
+    if not any(c.ring for c in lines):
+        return headings, rows
+    return (headings[:1] + ("Tenant", "Ring") + headings[1:],
+            [row[:1] + (c.tenant or "(untenanted)", c.ring) + row[1:]
+             for c, row in zip(lines, rows)])
 PLAN_HEADINGS = ("Child", "Wave", "Destination now", "Chosen", "Movement", "Planned outcome",
                  "Reason")
 OUTCOME_HEADINGS = ("Child", "Wave", "Before", "Chosen", "Outcome", "Reason")
@@ -41,15 +54,15 @@ def markdown_table(headings, rows):
 
 
 def plan_table(lines):
-    return markdown_table(PLAN_HEADINGS, [
+    return markdown_table(*with_rings(lines, PLAN_HEADINGS, [
         (c.name, c.wave, c.before or "none", c.chosen or "-", c.movement, c.planned, c.reason)
-        for c in lines])
+        for c in lines]))
 
 
 def outcome_table(lines):
-    return markdown_table(OUTCOME_HEADINGS, [
+    return markdown_table(*with_rings(lines, OUTCOME_HEADINGS, [
         (c.name, c.wave, c.before or "none", c.chosen or "-", c.result or c.planned, c.reason)
-        for c in lines])
+        for c in lines]))
 
 
 def manifest(lines):
@@ -63,7 +76,7 @@ def manifest(lines):
         else:
             version = c.before
         if version:
-            runs[c.name] = version
+            runs[c.key] = version
     return runs
 
 
@@ -73,8 +86,8 @@ def manifest_json(lines):
 
 def train_outcome(lines, what_if, rollback_tried):
     """(TrainOutcome, TrainOutcomeReason) from every child's result."""
-    failed = [c.name for c in lines if c.result not in RUNS_CHOSEN + FINE_UNCHANGED]
-    changed = [c.name for c in lines if c.result in CHANGED]
+    failed = [c.key for c in lines if c.result not in RUNS_CHOSEN + FINE_UNCHANGED]
+    changed = [c.key for c in lines if c.result in CHANGED]
     if what_if and not failed:
         return "WhatIf", "What If: the plan above is what the train would do."
     if not failed:
@@ -84,8 +97,8 @@ def train_outcome(lines, what_if, rollback_tried):
         return "NothingToDeploy", "No child needed a deployment."
     why = "Not every child succeeded ({0}).".format(", ".join(failed))
     if rollback_tried:
-        back = [c.name for c in lines if c.rolled_back]
-        kept = [c.name for c in lines if c.result in CHANGED and not c.rolled_back]
+        back = [c.key for c in lines if c.rolled_back]
+        kept = [c.key for c in lines if c.result in CHANGED and not c.rolled_back]
         return "RolledBack", "{0} Rolled back: {1}.{2}".format(
             why, ", ".join(back) or "none", " Could not be rolled back: {0}.".format(
                 ", ".join(kept)) if kept else "")
