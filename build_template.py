@@ -39,7 +39,7 @@ MODULES = (
     "rules/wildcards", "rules/scheduling", "rules/selection", "rules/decisions", "rules/targets",
     "rules/release_notes", "rules/approvals", "rules/rings",
     "octopus/retrying", "octopus/transport", "octopus/answers", "octopus/paging",
-    "octopus/octopus_client", "octopus/lookups", "octopus/choosing", "octopus/tenancy",
+    "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
     "acting/waiting", "acting/deployment", "acting/approving", "acting/following",
     "acting/delivery", "acting/convoy",
     "train/waves", "train/train_report", "train/planning", "train/rings", "train/train",

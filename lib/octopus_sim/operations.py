@@ -64,7 +64,7 @@ def create_deployment(world, space_id, body, user):
         use_guided_failure=bool(values.get("useguidedfailure")), queue_time=queue_time,
         queue_time_expiry=expiry, comments=values.get("comments"),
         priority=values.get("priority") or "LifecycleDefault")
-    world.start_live_task(deployment, world.script_for(project.id), user)
+    world.start_live_task(deployment, world.script_for(project.id, deployment.tenant_id), user)
     return deployment
 
 

@@ -227,13 +227,15 @@ class World(DeployMixin):
     def tenants_of_project(self, project_id):
         return [t for t in self.by_type.get("Tenants", []) if project_id in t.project_environments]
 
-    def set_task_script(self, project, script):
-        """How deployments created through the API behave; `project=None` sets the default."""
+    def set_task_script(self, project, script, tenant=None):
+        """How deployments created through the API behave; `project=None` sets the default,
+        `tenant` narrows it to that project's deployments for one tenant."""
         key = self._resolve("Projects", project, None).id if project is not None else None
-        self.task_scripts[key] = script
+        self.task_scripts[(key, tenant.id) if tenant is not None else key] = script
 
-    def script_for(self, project_id):
-        return self.task_scripts.get(project_id) or self.task_scripts[None]
+    def script_for(self, project_id, tenant_id=None):
+        return self.task_scripts.get((project_id, tenant_id)) or \
+            self.task_scripts.get(project_id) or self.task_scripts[None]
 
     def modify_variables(self, project, library=False):
         """Change the project's (or library) variables: releases' snapshots become stale."""

@@ -12,9 +12,9 @@ from ..rules.rings import child_rings, ring_members, tag_problems
 Stage = namedtuple("Stage", "title children ring")
 
 
-def wave_stages(children, waves):
+def wave_stages(train, waves, make_child):
     return [Stage("Wave {0} of {1}: {2}.".format(n, len(waves), ", ".join(names)),
-                  [c for c in children if c.wave == n], 0)
+                  [make_child(name, n) for name in names], 0)
             for n, names in enumerate(waves, start=1)]
 
 

@@ -15,11 +15,10 @@ from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_d
 from ..acting.deployment import CANCEL_BUDGET_SECONDS, cancel_child
 from ..base.errors import StepCancelledError, StepError, TrainError
 from ..base.host import ChildHost
-from ..octopus.lookups import HISTORY_PAGE, Catalog
+from ..octopus.lookups import HISTORY_PAGE, Catalog, SharedReads
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from .rings import ring_pause, ring_stages, wave_stages
-from ..octopus.tenancy import SharedReads
 from ..rules.selection import REDEPLOY
 from .waves import Wave
 from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
@@ -78,13 +77,9 @@ def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
     waves = expand_groups(client, settings.waves)
-    if settings.is_rings:
-        stages = ring_stages(train, waves, lambda *where: Child(host, settings, *where))
-        train.children = [c for stage in stages for c in stage.children]
-    else:
-        train.children = [Child(host, settings, name, number)
-                          for number, names in enumerate(waves, start=1) for name in names]
-        stages = wave_stages(train.children, waves)
+    stages = (ring_stages if settings.is_rings else wave_stages)(
+        train, waves, lambda *where: Child(host, settings, *where))
+    train.children = [c for stage in stages for c in stage.children]
     host.children = tuple(c.host for c in train.children)
     train.plan(plan_child)
     return train.apply(stages)
