@@ -255,3 +255,23 @@ def test_one_line_with_one_tenant_is_todays_single_child_step(step, sim, suite, 
     run = step("Database", "Production", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message
     assert run.outputs["ChildOutcome"] == "Deployed" and "TrainOutcome" not in run.outputs
+
+
+def test_planning_shares_what_tenants_have_in_common(tmp_path):
+    """Cost: at most 13 + 3·N + 2·N·T requests for N children and T tenants; each release's
+    templates are read once whatever the number of tenants, each tenant costs its preview."""
+    from child_deploy_bench_train import arrange_rings, rings_budget
+    from e2e_steps import BODY
+    from harness import run_body
+    from octopus_sim import ManualClock, Simulator
+    with Simulator(clock=ManualClock()) as sim:
+        variables = dict(arrange_rings(sim, 4, 6), **{"ChildProject.WhatIf.Value": "Yes"})
+        sim.reset_requests()
+        run = run_body(BODY, variables, str(tmp_path / "plan"), clock_url=sim.url)
+        counts = sim.request_counts()
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["TrainOutcome"] == "WhatIf"
+    assert sum(counts.values()) <= rings_budget(4, 6)
+    assert counts["POST /api/{space}/releases/{id}/deployments/previews"] == 4 * 6
+    assert counts["GET /api/{space}/releases/{id}/deployments/template"] == 4
+    assert counts["GET /api/{space}/tenants/all"] == counts["GET /api/{space}/tagsets/all"] == 1

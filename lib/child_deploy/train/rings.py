@@ -1,5 +1,4 @@
-"""Tenant rings run as a train: a stage per wave of each ring, (child, tenant) children, and the
-pause between rings. *When a child fails* spans the stages, so rings too."""
+"""Tenant rings run as a train of (child, tenant) children, a stage per wave of each ring."""
 
 from collections import namedtuple
 from datetime import timedelta
@@ -19,8 +18,8 @@ def wave_stages(train, waves, make_child):
 
 
 def ring_stages(train, waves, make_child):
-    """Ring by ring, wave by wave; every ring problem at once, before anything is planned.
-    `tenants/all`: the paged route's tag filter loses tenants on servers before 2024.3.13115."""
+    """Every ring problem at once, before any plan. `tenants/all`: the paged route's tag filter
+    loses tenants on servers before 2024.3.13115."""
     settings, catalog, client = train.settings, train.catalog, train.client
     catalog.tenants = client.get_all("tenants/all")
     problems = tag_problems(settings.rings, client.get_all("tagsets/all")) if any(
@@ -46,8 +45,8 @@ def ring_stages(train, waves, make_child):
 
 
 def ring_pause(train, stage, mark):
-    """Before a new ring: soak when the ring above deployed and nothing failed (not What If).
-    `mark`: (ring, failures, children started) when the current ring began."""
+    """Soak before a ring when the one above deployed and nothing failed. `mark`: (ring,
+    failures, children started) when that ring began."""
     minutes, clock = train.settings.ring_pause_minutes, train.clock
     if stage.ring == mark[0]:
         return mark
