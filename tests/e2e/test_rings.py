@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from e2e_steps import deploy_history
+from e2e_steps import deploy_history, each_child
 from octopus_sim import TaskScript
 
 RINGS = "Acme\ntag: Release Ring/Beta\n*"
@@ -56,15 +56,6 @@ def new_deployments(sim, suite, before, environment="Production"):
 
 def existing(sim):
     return {d.id for d in sim.world.all("Deployments")}
-
-
-def each_child(outputs):
-    children = {}
-    for name, value in outputs.items():
-        match = re.match(r"^Child\[(.+)\]\.(\w+)$", name)
-        if match:
-            children.setdefault(match.group(1), {})[match.group(2)] = value
-    return children
 
 
 def test_three_rings_of_a_two_wave_train_deploy_in_order_once_per_child_and_tenant(
