@@ -145,7 +145,6 @@ class Catalog:
         self.client, self.batch = client, batch
         self._read, self._lock = {}, threading.Lock()
         self.history = None         # a train's RecentHistory (choosing.py), read once
-        self.tenants = None         # a ring run's every tenant (tenancy.py), read once
 
     def project_ids(self, names):
         """The ids of the named projects that exist (a missing one fails its own plan later)."""
@@ -166,11 +165,6 @@ class Catalog:
         projects = self._once("projects", lambda: self.client.get_all("projects"))
         return pick_by_name(projects, name, "Project", "Child Project Name")
 
-    def tenant(self, name):
-        if self.tenants is None:
-            return find_tenant(self.client, name)
-        return pick_by_name(self.tenants, name, "Tenant", "Tenant Name")
-
     def environments(self):
         return self._once("environments", lambda: all_environments(self.client))
 
@@ -188,7 +182,7 @@ class Catalog:
 
 
 class SharedReads:
-    """Tenants of one child share a release's deployment and process templates: read once."""
+    """Planning tenants: what they share is read once."""
 
     def __init__(self, client):
         self._client, self._read, self._lock = client, {}, threading.Lock()
@@ -196,11 +190,17 @@ class SharedReads:
     def __getattr__(self, name):
         return getattr(self._client, name)
 
-    def get(self, route, params=None, **options):
+    def find_by_name(self, *args, **options):
+        return self._once(self._client.find_by_name, args, options)
+
+    def get(self, route, *args, **options):
         if not route.endswith("/template"):
-            return self._client.get(route, params, **options)
-        key = (route, tuple(sorted((params or {}).items())))
+            return self._client.get(route, *args, **options)
+        return self._once(self._client.get, (route,) + args, options)
+
+    def _once(self, read, args, options):
+        key = (read.__name__, repr(args), repr(sorted(options.items())))
         with self._lock:
             if key not in self._read:
-                self._read[key] = self._client.get(route, params, **options)
+                self._read[key] = read(*args, **options)
             return self._read[key]

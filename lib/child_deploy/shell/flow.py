@@ -17,7 +17,7 @@ from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..base.errors import NoReleaseError
-from ..octopus.lookups import Catalog, pick_by_name, resolve_channel, resolve_space
+from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
@@ -88,7 +88,7 @@ def resolve_names(client, host, settings, catalog):
                                "Destination Environment Name")
     source = pick_by_name(environments, settings.source_environment, "Environment",
                           "Source Environment Name") if settings.source_environment else None
-    tenant = catalog.tenant(settings.tenant_name) if settings.tenant_name else None
+    tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
     channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
     machines = requested_machines(settings, client)
     tenancy = decide_tenant(project, tenant, destination)

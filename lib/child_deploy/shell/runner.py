@@ -141,8 +141,8 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
 
 
 def rounds(settings):
-    """How many *Wait for Deployment* a run may take: one per wave of a train (per ring) and
-    as many again for a roll back; one for a single child."""
+    """How many *Wait for Deployment* a run may take: one per wave of a train (and as many
+    again for a roll back); one for a single child."""
     if not (settings.is_train or settings.is_rings):
         return 1
     return len(settings.waves) * max(1, len(settings.rings)) * (

@@ -11,7 +11,7 @@ from typing import Tuple
 
 from ..base.errors import ConfigurationError
 from ..rules.scheduling import parse_schedule
-from ..rules.rings import Ring, is_rings, parse_rings
+from ..rules.rings import Ring, parse_rings
 from ..train.waves import Wave, parse_waves
 from .parameters import PARAMETERS
 from .values import PromptedValue, convert, quoted, split_credentials
@@ -85,12 +85,12 @@ class Settings:
     train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
-    rings: Tuple["Ring", ...] = ()          # from *Tenant Name*, top to bottom
+    rings: Tuple["Ring", ...] = ()          # from *Tenant Name*
     ring_pause_minutes: int = 0
 
     @property
     def is_rings(self):
-        return is_rings(self.rings)
+        return bool(self.rings)
 
     @property
     def is_train(self):

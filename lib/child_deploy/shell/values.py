@@ -120,10 +120,6 @@ def _minutes(row, raw):
     return _bounded_int(row, raw, "minutes", 1, MAX_EXPIRY_MINUTES)
 
 
-def _pause(row, raw):
-    return _bounded_int(row, raw, "minutes", 0, 10080)
-
-
 def _pattern(row, raw):
     text = raw.strip()
     if any(ch.isspace() for ch in text):
@@ -209,7 +205,7 @@ _CONVERTERS = {
     "yesno": _yesno, "seconds": _seconds, "minutes": _minutes, "pattern": _pattern,
     "schedule": _schedule, "lines": _lines, "machines": _machines, "prompted": _prompted,
     "pem": _pem, "parallelism": _parallelism, "pinned": _pinned,
-    "pause": _pause,
+    "pause": lambda row, raw: _bounded_int(row, raw, "minutes", 0, 10080),
 }
 
 

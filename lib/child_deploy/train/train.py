@@ -30,7 +30,7 @@ class Child:
     """One child of the train: its own host and settings, its plan, what became of it."""
 
     def __init__(self, parent_host, settings, name, wave, tenant="", ring=0):
-        key = name + "/" + tenant if tenant else name     # Child[Web API/Acme].ReleaseToPromote
+        key = name + "/" + tenant if tenant else name
         self.name, self.wave, self.host = name, wave, ChildHost(parent_host, key)
         self.tenant, self.ring = tenant, ring
         pinned = settings.pinned_version(key) or settings.pinned_version(name)

@@ -13,7 +13,7 @@ from ..rules.selection import release_movement
 # One child as the reports see it. `before`: what the destination ran when the train was
 # planned; `chosen`: the release the plan picked ("" when none); `planned`: Deploy, WhatIf, a
 # single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end.
-# With tenant rings, `ring` (0 without) and `tenant` ("" untenanted) place it too.
+# With tenant rings, `ring` (else 0) and `tenant`.
 class ChildLine(namedtuple("ChildLine", "name wave before chosen movement planned reason result "
                                         "rolled_back ring tenant", defaults=(0, ""))):
     @property
@@ -22,7 +22,6 @@ class ChildLine(namedtuple("ChildLine", "name wave before chosen movement planne
 
 
 def with_rings(lines, headings, rows):
-    """Tenant and Ring columns after the child's, when the train has rings."""
     if not any(c.ring for c in lines):
         return headings, rows
     return (headings[:1] + ("Tenant", "Ring") + headings[1:],

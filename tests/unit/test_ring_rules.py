@@ -2,8 +2,7 @@
 
 import pytest
 
-from child_deploy.rules.rings import (Ring, child_rings, has_tags, is_rings, parse_rings,
-                                      ring_members, tag_problems)
+from child_deploy.rules.rings import Ring, child_rings, has_tags, parse_rings, ring_members
 from child_deploy.train.train_report import ChildLine, manifest, plan_table
 
 
@@ -27,7 +26,8 @@ def parse(text):
 
 @pytest.mark.parametrize("text, rings", [
     ("", ()),
-    ("Acme", (Ring(("Acme",), (), False),)),
+    ("Acme", ()),                                   # one plain name: today's step, no rings
+    ("Acme, Globex", (Ring(("Acme", "Globex"), (), False),)),
     (" Acme , Globex \n\n tag: Ring/Beta, Region/EU \n*", (
         Ring(("Acme", "Globex"), (), False), Ring((), ("Ring/Beta", "Region/EU"), False),
         Ring((), (), True))),
@@ -41,12 +41,12 @@ def test_each_line_is_a_ring(text, rings):
                                           ("Acme\nGlobex", False), ("*", False),
                                           ("tag: Ring/Beta", False)])
 def test_one_plain_name_is_not_rings(text, single):
-    assert is_rings(parse(text)[0]) is not single
+    assert (parse(text)[0] == ()) is single
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("*\nAcme", 'a line after "*" ("Acme")'),
-    ("tag: Ring", 'names tags as "tag: Tag set/Tag" (got "tag: Ring")'),
+    ("*\nAcme", 'no line may follow "*" (got "Acme")'),
+    ("tag: Ring", 'write tags as "tag: Tag set/Tag" (got "tag: Ring")'),
     ("tag: /Beta", "tag: Tag set/Tag"),
     ("tag:", "tag: Tag set/Tag"),
 ])
@@ -61,14 +61,6 @@ def test_tags_of_one_set_are_ored_and_sets_anded():
     assert not has_tags(TENANTS[2], ["Ring/Beta", "Region/EU"])
 
 
-def test_unknown_tag_sets_and_tags_are_problems():
-    sets = [{"Name": "Ring", "Tags": [{"Name": "Beta", "CanonicalTagName": "Ring/Beta"}]}]
-    rings, _ = parse("tag: Ring/Beta\ntag: Ring/Gamma\ntag: Rings/Beta")
-    assert tag_problems(rings, sets) == [
-        '"Tenant Name" names tag "Ring/Gamma": that tag set has no such tag.',
-        '"Tenant Name" names tag "Rings/Beta": no tag set has that name.']
-
-
 def test_a_tenant_is_in_the_first_ring_that_takes_it_and_star_takes_the_rest():
     problems = []
     rings, _ = parse("Globex\ntag: Ring/Beta\n*")
@@ -80,9 +72,10 @@ def test_a_tenant_is_in_the_first_ring_that_takes_it_and_star_takes_the_rest():
 
 def test_unknown_names_and_empty_rings_are_problems():
     problems = []
-    ring_members(parse("Acme, Acmee\ntag: Ring/Canary")[0], TENANTS, problems)
+    ring_members(parse("Acme, Acmee\ntag: Ring/Canary\ntag: Rings/Beta")[0], TENANTS, problems)
     assert problems == ['"Tenant Name" ring 1 names tenant "Acmee", which was not found.',
-                        '"Tenant Name" ring 2 takes no tenant.']
+                        '"Tenant Name" ring 2 (Ring/Canary) takes no tenant.',
+                        '"Tenant Name" ring 3 (Rings/Beta) takes no tenant.']
 
 
 def test_per_child_only_connected_tenants_and_a_named_one_must_be():
