@@ -128,7 +128,8 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
     A `user:password@` from the Base Url goes to the session (an Authorization header on each
     request to that server), never into a URL the step prints or builds, and is masked anywhere.
     """
-    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS
+    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS \
+        + settings.ring_pause_minutes * 60 * len(settings.rings)
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials
@@ -142,9 +143,10 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
 def rounds(settings):
     """How many *Wait for Deployment* a run may take: one per wave of a train (and as many
     again for a roll back); one for a single child."""
-    if not settings.is_train:
+    if not (settings.is_train or settings.is_rings):
         return 1
-    return len(settings.waves) * (2 if settings.train_failure_policy == "RollBack" else 1)
+    return len(settings.waves) * max(1, len(settings.rings)) * (
+        2 if settings.train_failure_policy == "RollBack" else 1)
 
 
 def register_credentials(host, user, password):
