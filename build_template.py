@@ -42,7 +42,7 @@ MODULES = (
     "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
     "acting/waiting", "acting/deployment", "acting/approving", "acting/following",
     "acting/delivery", "acting/convoy",
-    "train/waves", "train/train_report", "train/planning", "train/train",
+    "train/waves", "train/train_report", "train/approved", "train/planning", "train/train",
     "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow", "shell/runner",
     "shell/entry",
 )

@@ -21,6 +21,7 @@ from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channe
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
+from ..train.approved import plan_alone
 from ..train.train import run_train
 
 # `history`: the RecentHistory of the run's children (one read for a whole train).
@@ -34,7 +35,7 @@ def deploy_child(settings, client, host, clock):
     client = client.in_space(resolve_space(client, settings.space_name, settings.parent)[0])
     if settings.is_train:
         return run_train(settings, client, host, clock, plan_child)
-    decided = plan_child(settings, client, host)
+    decided = plan_alone(settings, client, host, plan_child)
     if isinstance(decided, Outcome):
         return decided
     return apply_delivery(client, host, clock, settings, decided)

@@ -123,4 +123,11 @@ HELP = {
         "Optional. Exact releases to deploy, one `Project::Version` per line, or the "
         "`TrainManifest` output (JSON) of an earlier run, to reproduce one environment's set "
         "in another. A child without a pin is chosen as usual; the lifecycle still applies."),
+    "ChildProject.ApprovedPlan": (
+        "Optional. Bind it to the `TrainPlanJson` output of a What-If run of this step that an "
+        "approver reviewed, `Octopus.Action[<What-If step>].Output.TrainPlanJson`. The "
+        "step then deploys exactly the approved releases, and nothing at all when anything the "
+        "approver saw has changed (the release a destination runs, a chosen release no longer "
+        "deployable, a child added or removed): it shows the differences and fails. Blank: "
+        "decide as usual."),
 }

@@ -97,6 +97,7 @@ TRAIN_PARAMETERS = (
                                   ("RollBack", "RollBack"))),
     _row("ChildProject.Train.PinnedVersions", "pinned_versions", "Pinned versions", "pinned",
          control="MultiLineText"),
+    _row("ChildProject.ApprovedPlan", "approved_plan", "Approved plan", "plan"),
 )
 
 PARAMETERS = PARAMETERS + TRAIN_PARAMETERS

@@ -84,6 +84,7 @@ class Settings:
     train_failure_policy: str = "Stop"      # Stop | Continue | RollBack
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
+    approved_plan: object = None            # ChildLines; None: decide as today
 
     @property
     def is_train(self):
@@ -105,7 +106,7 @@ def is_unresolved(value):
 def read_value(read, row):
     """The parameter's text, falling back to its default and to the system variable it names."""
     value = read(row.name)
-    if is_unresolved(value):
+    if is_unresolved(value) and row.kind != "plan":     # a plan bound to nothing is no plan
         value = ""
     if not value.strip() and row.system_default:
         value = read(row.system_default)

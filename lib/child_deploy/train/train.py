@@ -19,9 +19,9 @@ from ..octopus.lookups import HISTORY_PAGE, Catalog
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from ..rules.selection import REDEPLOY
-from .waves import Wave
-from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
-                           plan_table, train_outcome)
+from .approved import approved_differences, pinned_settings, plan_json, plan_line, show_table
+from .train_report import (manifest_json, outcome_table, plan_artifact_name, plan_table,
+                           train_outcome)
 
 
 
@@ -30,42 +30,20 @@ class Child:
 
     def __init__(self, parent_host, settings, name, wave):
         self.name, self.wave, self.host = name, wave, ChildHost(parent_host, name)
-        pinned = settings.pinned_version(name)
-        self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
-                                release_pattern=pinned or settings.release_pattern)
-        if pinned:      # a pin the lifecycle refuses is a planning problem, not a quiet skip
-            self.settings = replace(self.settings, not_found_handling="Error")
+        self.settings = pinned_settings(settings, name)
         self.decided, self.problem, self.rolled_back = None, "", False
 
     @property
     def delivery(self):
         return self.decided if isinstance(self.decided, Delivery) else None
 
-    @property
-    def before(self):
-        if self.delivery:
-            return self.delivery.current["Version"] if self.delivery.current else ""
-        return self.decided.current_release if isinstance(self.decided, Outcome) else ""
-
     def line(self, what_if):
         """The child as the plan and outcome tables show it."""
+        line = plan_line(self.name, self.wave, self.decided, self.problem, what_if)
         result = self.host.outputs.get("ChildOutcome", "")
-        reason = self.host.outputs.get("ChildOutcomeReason", "") if result else ""
-        if self.problem:
-            return ChildLine(self.name, self.wave, "?", "", "-", "Error", self.problem, result,
-                             False)
-        if self.delivery:
-            chosen = self.delivery.release["Version"]
-            return ChildLine(self.name, self.wave, self.before, chosen,
-                             movement(chosen, self.before, True), "WhatIf" if what_if else
-                             "Deploy", reason or self.delivery.reason, result, self.rolled_back)
-        outcome = self.decided
-        if outcome is None:         # the step stopped before this child was planned
-            return ChildLine(self.name, self.wave, "", "", "-", "NotPlanned",
-                             "The step stopped before this child was planned.", result, False)
-        chosen = "" if outcome.release_version in ("", "N/A") else outcome.release_version
-        return ChildLine(self.name, self.wave, self.before, chosen, "unchanged", outcome.outcome,
-                         outcome.reason, result, False)
+        if result and self.delivery:
+            line = line._replace(reason=self.host.outputs.get("ChildOutcomeReason") or line.reason)
+        return line._replace(result=result, rolled_back=self.rolled_back)
 
 
 def run_train(settings, client, host, clock, plan_child):
@@ -123,14 +101,17 @@ class Train:
             self.settings.destination_environment))
         plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
         table = self.table = plan_table(self.lines())
-        self.show("The plan", table)
+        show_table(self.host, "The plan", table)
         self.save_plan(table)
         problems = ["{0}: {1}".format(c.name, c.problem) for c in self.children if c.problem]
+        reason, why = "Nothing was deployed: {0} of the train could not be planned.".format(
+            ", ".join(c.name for c in self.children if c.problem)), "the train could not be planned"
+        differs = approved_differences(self.settings, self.host, self.lines())
+        if differs:
+            (reason, problems), why = differs, "the plan is not the approved plan"
         if problems:
-            reason = "Nothing was deployed: {0} of the train could not be planned.".format(
-                ", ".join(c.name for c in self.children if c.problem))
             for child in self.children:
-                self.not_started(child, "the train could not be planned")
+                self.not_started(child, why)
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
 
@@ -145,11 +126,6 @@ class Train:
             publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))
                     .with_(outcome="Error", reason=child.problem))
 
-    def show(self, title, table):
-        self.host.highlight(title + ":")
-        for row in table.splitlines():
-            self.host.info(row)
-
     def save_plan(self, table):
         self.host.save_artifact(plan_artifact_name(self.settings.parent.step_name), table)
 
@@ -157,6 +133,7 @@ class Train:
         """The train's outputs (every path sets them; the children set their own)."""
         self.host.set_output("TrainPlan", table)
         self.host.set_output("TrainManifest", manifest_json(self.lines()))
+        self.host.set_output("TrainPlanJson", plan_json(self.lines()))
         self.host.set_output("TrainOutcome", outcome)
         self.host.set_output("TrainOutcomeReason", reason)
         self.host.outputs_published = True
@@ -261,7 +238,7 @@ class Train:
     def finish(self):
         lines = self.lines()
         outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried)
-        self.show("The train's outcome", outcome_table(lines))
+        show_table(self.host, "The train's outcome", outcome_table(lines))
         self.publish(self.table, outcome, reason)
         self.host.highlight(reason)
         if outcome in ("Deployed", "WhatIf", "NothingToDeploy"):

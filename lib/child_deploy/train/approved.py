@@ -1,0 +1,116 @@
+"""What was approved is what deploys: *Approved plan* (a What-If run's TrainPlanJson) pins each
+child, and the new plan must match it or nothing deploys."""
+
+import json
+from dataclasses import replace
+
+from ..acting.delivery import Delivery
+from ..base.errors import StepCancelledError, StepError, TrainError
+from .train_report import ChildLine, markdown_table, movement
+from .waves import Wave
+
+PLAN_KEYS = ("Project", "Wave", "Current", "Chosen", "Planned")
+
+
+def plan_json(lines):
+    return json.dumps([dict(zip(PLAN_KEYS, (c.name, c.wave, c.before, c.chosen, c.planned)))
+                       for c in lines], ensure_ascii=False)
+
+
+def parse_plan(text, label, shown):
+    """The ChildLines of a TrainPlanJson; None when `text` is blank."""
+    if not text.strip():
+        return None
+    try:
+        rows = [[row[key] for key in PLAN_KEYS] for row in json.loads(text)]
+        ok = rows and all(r[0].strip() and type(r[1]) is int and all(
+            isinstance(v, str) for v in r[2:]) for r in rows)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        ok = False
+    if not ok:
+        raise ValueError('"{0}" must be the TrainPlanJson output of a What-If run of this step: a '
+                         'JSON list of objects with keys {1} (got {2}).'.format(
+                             label, ", ".join(PLAN_KEYS), shown))
+    return tuple(ChildLine(n, w, b, c, "", p, "", "", False) for n, w, b, c, p in rows)
+
+
+def pinned_settings(settings, name):
+    """The child's settings, pinned to its approved release, else its pin (trains only)."""
+    pinned = next((r.chosen for r in settings.approved_plan or () if r.name.lower() ==
+                   name.lower()), "") or (settings.is_train and settings.pinned_version(name))
+    settings = replace(settings, project_name=name, waves=(Wave((name,), ""),),
+                       release_pattern=pinned or settings.release_pattern)
+    return replace(settings, not_found_handling="Error") if pinned else settings  # no quiet skip
+
+
+def plan_line(name, wave, decided, problem, what_if):
+    """The child's row of the plan from what was decided: a Delivery, an Outcome or None."""
+    if problem:
+        return ChildLine(name, wave, "?", "", "-", "Error", problem, "", False)
+    if isinstance(decided, Delivery):
+        before = decided.current["Version"] if decided.current else ""
+        chosen = decided.release["Version"]
+        return ChildLine(name, wave, before, chosen, movement(chosen, before, True),
+                         "WhatIf" if what_if else "Deploy", decided.reason, "", False)
+    if decided is None:         # the step stopped before this child was planned
+        return ChildLine(name, wave, "", "", "-", "NotPlanned",
+                         "The step stopped before this child was planned.", "", False)
+    chosen = "" if decided.release_version in ("", "N/A") else decided.release_version
+    return ChildLine(name, wave, decided.current_release, chosen, "unchanged", decided.outcome,
+                     decided.reason, "", False)
+
+
+def plan_differences(approved, planned):
+    """(Child, differs in, approved, now) for every way `planned` differs from `approved`."""
+    was, now = ({c.name.lower(): c for c in rows} for rows in (approved, planned))
+    found = [(c.name, "in the plan", "yes", "no") for c in approved if c.name.lower() not in now]
+    for c in planned:
+        a = was.get(c.name.lower())
+        pairs = (("in the plan", "no", "yes", ""),) if a is None else (
+            ("wave", a.wave, c.wave, ""), ("destination runs", a.before, c.before, ""),
+            ("release chosen", a.chosen, c.chosen, ""),
+            ("planned outcome", a.planned.replace("WhatIf", "Deploy"),
+             c.planned.replace("WhatIf", "Deploy"), c.reason))
+        found += [(c.name, what, str(then) or "none", (str(today) or "none") +
+                   (": " + why if why else "")) for what, then, today, why in pairs
+                  if then != today and today != "?"]
+    return found
+
+
+def show_table(host, title, table):
+    host.highlight(title + ":")
+    for row in table.splitlines():
+        host.info(row)
+
+
+def approved_differences(settings, host, lines):
+    """(reason, problems) when the plan is not the approved one, after showing how."""
+    if settings.approved_plan is None:
+        return None
+    found = plan_differences(settings.approved_plan, lines)
+    if not found:
+        return host.highlight("Every child is as the approved plan showed it.")
+    show_table(host, "Differences from the approved plan",
+               markdown_table(("Child", "Differs in", "Approved", "Now"), found))
+    names = ", ".join(dict.fromkeys(d[0] for d in found))
+    return ('Nothing was deployed: the plan differs from the "Approved plan" for {0}; approve a '
+            'new What-If plan.'.format(names), ["{0}: {1}: approved {2}, now {3}".format(*d)
+                                               for d in found])
+
+
+def plan_alone(settings, client, host, plan_child):
+    """One child, planned as a train of one (pinned, checked, its plan published)."""
+    decided, problem = None, None
+    try:
+        decided = plan_child(pinned_settings(settings, settings.project_name), client, host)
+    except StepError as error:
+        if settings.approved_plan is None or isinstance(error, StepCancelledError):
+            raise
+        problem = error
+    lines = [plan_line(settings.project_name, 1, decided, str(problem or ""), settings.what_if)]
+    host.set_output("TrainPlanJson", plan_json(lines))
+    differs = approved_differences(settings, host, lines)
+    if differs or problem:
+        host.outputs_published = False      # the failure's outputs replace a planned skip's
+        raise TrainError(*differs) if differs else problem
+    return decided
