@@ -61,7 +61,7 @@ def plan_line(name, wave, decided, problem, what_if):
 
 
 def plan_differences(approved, planned):
-    """(Child, differs in, approved, now) for every way `planned` differs from `approved`."""
+    """Every way `planned` differs from `approved` as (child, differs in, approved, now); a reason."""
     was, now = ({c.name.lower(): c for c in rows} for rows in (approved, planned))
     found = [(c.name, "in the plan", "yes", "no") for c in approved if c.name.lower() not in now]
     for c in planned:
@@ -74,7 +74,11 @@ def plan_differences(approved, planned):
         found += [(c.name, what, str(then) or "none", (str(today) or "none") +
                    (": " + why if why else "")) for what, then, today, why in pairs
                   if then != today and today != "?"]
-    return found
+    if not found:
+        return found, "Every child is as the approved plan showed it."
+    return found, ('Nothing was deployed: the plan differs from the "Approved plan" for {0}; '
+                   'approve a new What-If plan.'.format(", ".join(dict.fromkeys(
+                       d[0] for d in found))))
 
 
 def show_table(host, title, table):
@@ -87,15 +91,12 @@ def approved_differences(settings, host, lines):
     """(reason, problems) when the plan is not the approved one, after showing how."""
     if settings.approved_plan is None:
         return None
-    found = plan_differences(settings.approved_plan, lines)
+    found, reason = plan_differences(settings.approved_plan, lines)
     if not found:
-        return host.highlight("Every child is as the approved plan showed it.")
+        return host.highlight(reason)
     show_table(host, "Differences from the approved plan",
                markdown_table(("Child", "Differs in", "Approved", "Now"), found))
-    names = ", ".join(dict.fromkeys(d[0] for d in found))
-    return ('Nothing was deployed: the plan differs from the "Approved plan" for {0}; approve a '
-            'new What-If plan.'.format(names), ["{0}: {1}: approved {2}, now {3}".format(*d)
-                                               for d in found])
+    return reason, ["{0}: {1}: approved {2}, now {3}".format(*d) for d in found]
 
 
 def plan_alone(settings, client, host, plan_child):

@@ -40,7 +40,7 @@ def test_the_json_is_one_object_per_child_and_reads_back_as_the_same_rows():
 def test_the_same_plan_has_no_difference_and_what_if_is_deploy():
     now = [r._replace(planned="Deploy" if r.planned == "WhatIf" else r.planned, reason="other")
            for r in APPROVED]
-    assert plan_differences(APPROVED, now) == []
+    assert plan_differences(APPROVED, now) == ([], "Every child is as the approved plan showed it.")
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -56,18 +56,22 @@ def test_the_same_plan_has_no_difference_and_what_if_is_deploy():
 ])
 def test_each_change_to_a_child_is_a_difference(change, expected):
     now = [APPROVED[0], APPROVED[1]._replace(**change), APPROVED[2]]
-    assert plan_differences(APPROVED, now) == expected
+    found, reason = plan_differences(APPROVED, now)
+    assert found == expected
+    assert reason == ('Nothing was deployed: the plan differs from the "Approved plan" for Web API; '
+                      'approve a new What-If plan.')
 
 
 def test_a_child_added_or_removed_is_a_difference_and_names_ignore_case():
     now = [row("database", planned="Deploy"), row("Web API", wave=2), row("Web UI 2", wave=3)]
-    assert plan_differences(APPROVED, now) == [("Web UI", "in the plan", "yes", "no"),
-                                               ("Web UI 2", "in the plan", "no", "yes")]
+    found, reason = plan_differences(APPROVED, now)
+    assert found == [("Web UI", "in the plan", "yes", "no"), ("Web UI 2", "in the plan", "no", "yes")]
+    assert 'the "Approved plan" for Web UI, Web UI 2;' in reason
 
 
 def test_a_newer_release_is_no_difference_when_the_approved_one_is_chosen():
     """The comparison sees releases chosen, not which exist: the pin keeps the approved one."""
-    assert plan_differences(APPROVED[1:2], [APPROVED[1]._replace(reason="newer exists")]) == []
+    assert plan_differences(APPROVED[1:2], [APPROVED[1]._replace(reason="newer exists")])[0] == []
 
 
 def test_the_approved_plan_pins_each_child_and_wins_over_a_pin():
