@@ -125,6 +125,12 @@ def test_one_child_deploys_its_approved_release(step, sim, suite):
     assert made(sim, suite)["Web API"] == ["2021.1.1.1"]
 
 
+def test_one_child_that_cannot_be_planned_without_an_approved_plan_fails_as_before(step):
+    run = step("Web APX", "Production", **WHAT_IF)
+    assert run.exit_code != 0 and "Web APX" in run.result_message
+    assert "TrainPlanJson" not in run.outputs and run.outputs["ChildOutcome"] == "Error"
+
+
 @pytest.mark.parametrize("between, difference", [
     ("by hand", "| Web API | destination runs | 2021.1.0.1 | 2021.1.1.1 |"),
     ("another child", "| Web UI | in the plan | no | yes |"),

@@ -115,3 +115,24 @@ def test_a_binding_octopus_could_not_resolve_is_no_plan():
     with pytest.raises(ConfigurationError) as raised:
         settings(**{"Project.Name": "A", "ApprovedPlan": unresolved})
     assert "a variable Octopus could not resolve" in str(raised.value)
+
+
+def test_each_kind_of_decision_is_one_row_of_the_plan():
+    from child_deploy.acting.delivery import Delivery
+    from child_deploy.base.outcome import nothing_to_deploy, not_deployed
+    from child_deploy.train.approved import plan_line
+    delivery = Delivery(None, {"Version": "2.0"}, {"Version": "1.0"}, None, None, None, "newest")
+    assert plan_line("A", 1, delivery, "", True) == ChildLine(
+        "A", 1, "1.0", "2.0", "upgrade", "WhatIf", "newest", "", False)
+    assert plan_line("A", 1, delivery._replace(current=None), "", False)[2:6] == (
+        "", "2.0", "new", "Deploy")
+    assert plan_line("A", 2, not_deployed("AlreadyDeployed", "there", "2.0", "2.0"), "", False) \
+        == ChildLine("A", 2, "2.0", "2.0", "unchanged", "AlreadyDeployed", "there", "", False)
+    assert plan_line("A", 1, nothing_to_deploy("NoRelease", "none", "1.0"), "", False)[2:6] == (
+        "1.0", "", "unchanged", "NoRelease")
+    assert plan_line("A", 1, None, "Not found.", False)[2:7] == ("?", "", "-", "Error", "Not found.")
+    assert plan_line("A", 1, None, "", False).planned == "NotPlanned"
+
+
+def test_the_json_keeps_names_as_written():
+    assert '"Zürich Web"' in plan_json([row("Zürich Web")])
