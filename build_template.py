@@ -42,7 +42,8 @@ MODULES = (
     "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
     "acting/waiting", "acting/preflight", "acting/deployment", "acting/approving",
     "acting/following", "acting/delivery", "acting/convoy",
-    "train/waves", "train/train_report", "train/planning", "train/rings", "train/train",
+    "train/waves", "train/train_report", "train/approved", "train/planning", "train/rings",
+    "train/train",
     "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow",
     "shell/runner", "shell/entry",
 )

@@ -9,8 +9,9 @@ their release (Web UI's newer release failed in Test, and the last *successful* 
 
 Then the same suite goes to Production the other way: one step, *Deploy suite*, whose Child
 Project Name holds three waves (Database; Web API and Scheduling Service side by side; Web UI).
-It runs twice: What If first, which only shows and publishes the plan table, then for real,
-which logs the same table, deploys wave after wave and ends with a table of outcomes.
+It runs twice: What If first, which only shows and publishes the plan (a table, and JSON for
+the next run), then for real with *Approved plan* bound to that JSON: it plans again, checks
+that nothing changed since, deploys wave after wave and ends with a table of outcomes.
 
 The step runs in this process with the same code as in Octopus (`runner.run`); only its clock is
 the simulator's, so waiting for a child advances simulated time instead of sleeping. Nothing
@@ -152,14 +153,18 @@ def arrange_train(sim, story):
     return Story(deployment, story.parent_release)
 
 
-def run_train(sim, suite, story, what_if, stream, artifacts_dir):
-    """Run the *Deploy suite* step once (What If or for real); return (exit code, outputs)."""
+def run_train(sim, suite, story, what_if, stream, artifacts_dir, approved=""):
+    """Run the *Deploy suite* step once (What If or for real, bound to the `approved` plan);
+    return (exit code, outputs)."""
     print("\nDeploy suite{0}: one step, three waves, {1} -> {2}".format(
         " (What If)" if what_if else "", DESTINATION, TRAIN_DESTINATION), file=stream)
     print("-" * 72, file=stream)
+    if approved:
+        print("Approved plan = the What If's TrainPlanJson", file=stream)
     host = TerminalHost(step_variables(
         sim, suite, story, TRAIN, **{"ChildProject.WhatIf.Value": "Yes" if what_if else "No",
                                      "ChildProject.ManualIntervention.EnvironmentToUse": SIGN_OFF,
+                                     "ChildProject.ApprovedPlan": approved,
                                      "Octopus.Action.Name": "Deploy suite"}),
         stream=TaskLogStream(sim.clock, stream), artifacts_dir=artifacts_dir)
     code = run(host, clock=StepClock(sim.clock), session=loopback_session())
@@ -168,17 +173,20 @@ def run_train(sim, suite, story, what_if, stream, artifacts_dir):
                                              outputs.get("TrainOutcomeReason") or host.failure),
           file=stream)
     print("TrainManifest = {0}".format(outputs.get("TrainManifest", "{}")), file=stream)
+    if what_if:
+        print("TrainPlanJson = {0}".format(outputs.get("TrainPlanJson", "")), file=stream)
     return code, outputs
 
 
 def train_scene(sim, suite, story, stream):
-    """The release-train scene: the plan alone, then the same plan carried out."""
+    """The release-train scene: the plan alone, then the approved plan carried out."""
     print("\nThe same suite as one release train", file=stream)
     print("=" * 72, file=stream)
     train_story = arrange_train(sim, story)
     with tempfile.TemporaryDirectory(prefix="child-deploy-") as folder:  # the demo leaves no file
-        planned, _ = run_train(sim, suite, train_story, True, stream, folder)
-        deployed, _ = run_train(sim, suite, train_story, False, stream, folder)
+        planned, plan = run_train(sim, suite, train_story, True, stream, folder)
+        deployed, _ = run_train(sim, suite, train_story, False, stream, folder,
+                                approved=plan.get("TrainPlanJson", ""))
     return [planned, deployed]
 
 

@@ -154,6 +154,12 @@ def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
                          what_if), child
     assert "TrainOutcome = WhatIf: " in what_if and "Child deployment:" not in what_if
     assert "TrainOutcome = Deployed: " in real
+    plan = json.loads(what_if[what_if.index("TrainPlanJson = ") + 16:].splitlines()[0])
+    assert [(row["Project"], row["Chosen"]) for row in plan] == [
+        ("Database", "2021.1.2.1"), ("Web API", "2021.1.1.2"), ("Scheduling Service", "2021.1.1.1"),
+        ("Web UI", "2021.1.1.1")]
+    assert "Approved plan = the What If's TrainPlanJson" in real
+    assert real.index("Every child is as the approved plan showed it.") < real.index("Wave 1 of 3")
     manifest = json.loads(real[real.index("TrainManifest = ") + 16:].splitlines()[0])
     assert manifest == {"Database": "2021.1.2.1", "Scheduling Service": "2021.1.1.1",
                         "Web API": "2021.1.1.2", "Web UI": "2021.1.1.1"}

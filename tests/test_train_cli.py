@@ -114,6 +114,20 @@ def test_an_artifacts_dir_that_does_not_exist_is_a_command_line_error(sample_sim
     assert "is not an existing folder" in capsys.readouterr().err
 
 
+def test_approved_plan_is_a_flag_fed_from_a_what_if_runs_json(sample_sim):
+    plan = json.loads(run_cli(sample_sim, ["--what-if", "--json"],
+                              {"CHILDPROJECT_PROJECT_NAME": WAVES})[1])["TrainPlanJson"]
+    code, text, log = run_cli(sample_sim, ["--approved-plan", plan, "--json",
+                                           "--wait-for-finish", "No"],   # the clock stands still
+                              {"CHILDPROJECT_PROJECT_NAME": WAVES})
+    assert code == 0, log
+    assert "Every child is as the approved plan showed it." in log
+    assert json.loads(text)["TrainOutcome"] == "Deployed"
+    code, text, _log = run_cli(sample_sim, ["--approved-plan", plan, "--project-name", "Web API"],
+                               {})
+    assert code == 1 and "| Web API | wave | 2 | 1 |" in text
+
+
 def test_repeated_flags_and_a_group_line_plan_the_same_train(sample_sim):
     flags = ["--project-name", "Database", "--project-name", "Web API, Scheduling Service",
              "--project-name", "Web UI", "--what-if", "--json"]

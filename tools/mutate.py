@@ -95,6 +95,7 @@ TEST_MAP = {
                    "tests/e2e/test_deploy_and_wait.py", "tests/e2e/test_signals.py"],
     "waves": ["tests/unit/test_train_parts.py", "tests/e2e/test_train.py"],
     "train_report": ["tests/unit/test_train_parts.py", "tests/e2e/test_train.py"],
+    "approved": ["tests/unit/test_approved_plan_parts.py", "tests/e2e/test_approved_plan.py"],
 }
 DEFAULT_MODULES = ("selection", "choosing", "decisions", "targets", "release_notes", "approvals",
                    "settings", "scheduling")

@@ -94,7 +94,7 @@ def test_a_tenant_promotion_row_says_why_and_without_tenant_the_lifecycle_rules(
 
 @pytest.mark.parametrize("chosen, current, movement", [
     ("2.0", None, "new"), ("1.0.0-beta", "1.0.0", "downgrade"), ("1.0.0-rc", "1.0.0-beta", "upgrade"),
-    ("1.0+build", "1.0", "upgrade"), ("1.0.x", "1.0.0", "downgrade"), ("1.0.1", "1.0.x", "upgrade"),
+    ("1.0+build", "1.0", "redeploy"), ("1.0.x", "1.0.0", "downgrade"), ("1.0.1", "1.0.x", "upgrade"),
 ])
 def test_movement_edges(chosen, current, movement):
     assert release_movement(chosen, current) == movement

@@ -130,3 +130,20 @@ def test_promotability(template, tenant, allowed):
 ])
 def test_release_movement(chosen, current, movement):
     assert release_movement(chosen, current) == movement
+
+
+@pytest.mark.parametrize("chosen, current", [
+    ("1.0", "1.0.0"), ("1.0.0", "1.0"), ("1.0.a", "1.0.b"), ("1.0.b", "1.0.a"),
+    ("2021.1.0", "2021.1"), ("1.0+build.7", "1.0+build.8"), ("01.2", "1.2"),
+])
+def test_versions_that_order_alike_are_a_redeploy_never_a_downgrade(chosen, current):
+    """Different text, one place in the order: neither an upgrade nor a downgrade."""
+    assert release_movement(chosen, current) == "redeploy"
+
+
+@pytest.mark.parametrize("chosen, current, movement", [
+    ("1.0.1", "1.0", "upgrade"), ("1.0", "1.0.1", "downgrade"),
+    ("1.0.x", "1.0", "downgrade"), ("1.0", "1.0.0-beta", "upgrade"),
+])
+def test_a_missing_number_counts_as_zero(chosen, current, movement):
+    assert release_movement(chosen, current) == movement

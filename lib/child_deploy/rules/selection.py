@@ -147,16 +147,23 @@ def can_promote(template, environment_id, tenant_id=None):
 
 
 def release_movement(chosen_version, current_version):
-    """upgrade / downgrade / redeploy / new: what deploying means for the destination."""
+    """upgrade / downgrade / redeploy / new: what deploying means for the destination; versions
+    that order alike (1.0 and 1.0.0) are a redeploy."""
     if not current_version:
         return "new"
-    if chosen_version == current_version:
+    keys = version_key(chosen_version), version_key(current_version)
+    if keys[0] == keys[1]:
         return "redeploy"
-    return "upgrade" if version_key(chosen_version) > version_key(current_version) else "downgrade"
+    width = max(len(k[0]) for k in keys)        # a missing number counts as 0
+    chosen, current = ((k[0] + (0,) * (width - len(k[0])), k[1]) for k in keys)
+    return "upgrade" if chosen > current else "downgrade"
 
 
 def version_key(version):
-    """Order versions the way people read them: numbers numerically, pre-release tags last."""
-    core, _, tag = (version or "").partition("-")
-    numbers = tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.+]", core))
-    return numbers, (tag == "", tag)
+    """Order versions the way people read them: numbers numerically, pre-release tags last,
+    trailing zeros and +build metadata ignored."""
+    core, _, tag = (version or "").partition("+")[0].partition("-")
+    numbers = [int(p) if p.isdigit() else -1 for p in core.split(".")]
+    while numbers[1:] and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers), (tag == "", tag)

@@ -22,8 +22,9 @@ from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channe
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
+from ..train.approved import plan_alone
 from ..train.train import run_train
-from ..train.waves import check_pins, pinned
+from ..train.waves import check_pins
 
 # `history`: the RecentHistory of the run's children (one read for a whole train).
 Target = namedtuple("Target", "space_id project channel destination source plan tenant tenant_id "
@@ -36,12 +37,11 @@ def deploy_child(settings, client, host, clock):
     client = client.in_space(*resolve_space(client, settings.space_name, settings.parent))
     if settings.is_train or settings.is_rings:
         return run_train(settings, client, host, clock, plan_child)
-    settings = pinned(settings)
     problems = settings.pinned_versions and check_pins(settings, host, [settings.project_name],
                                                        client.get_all("projects/all"))
     if problems:
         raise ConfigurationError(problems)
-    decided = plan_child(settings, client, host, Catalog(client, now=clock.now()))
+    decided = plan_alone(settings, client, host, plan_child, Catalog(client, now=clock.now()))
     if isinstance(decided, Outcome):
         return decided
     return apply_delivery(client, host, clock, settings, decided)
@@ -146,8 +146,8 @@ def find_release(client, host, settings, target):
     if choice.release is None:
         no_release(host, settings, target, current)
     if settings.pin:
-        choice = choice._replace(reason='{0} is pinned ("Pinned versions": {1}).'.format(
-            choice.release["Version"], settings.pin))
+        choice = choice._replace(reason='{0} is pinned ({1}: {2}).'.format(
+            choice.release["Version"], settings.pinned_by, settings.pin))
     host.highlight(choice.reason)
     return current, choice
 
@@ -160,8 +160,9 @@ def no_release(host, settings, target, current):
         target.destination["Name"])
     outcome = publish(host, nothing_to_deploy("NoRelease", message, _version(current)))
     if settings.pin:
-        raise NoReleaseError('{0} "Pinned versions" pins {1}; {2} runs {3}.'.format(
-            message, settings.pin, target.destination["Name"], _version(current) or "none of it"))
+        raise NoReleaseError('{0} {1} pins {2}; {3} runs {4}.'.format(
+            message, settings.pinned_by, settings.pin, target.destination["Name"],
+            _version(current) or "none of it"))
     if settings.not_found_handling == "Error":
         raise NoReleaseError(message + ' ("When no release qualifies" is Error{0}.)'.format(
             '; check "Child Project Release Number"' if settings.release_pattern else ""))

@@ -140,4 +140,11 @@ HELP = {
     "ChildProject.Rings.PauseMinutes": (
         "For tenant rings (several lines in *Tenant Name*): after a ring deployed without a "
         "failure, wait this many minutes before the next ring starts (a soak). Default 0."),
+    "ChildProject.ApprovedPlan": (
+        "Optional. Bind it to the `TrainPlanJson` output of a What-If run of this step that an "
+        "approver reviewed, `Octopus.Action[<What-If step>].Output.TrainPlanJson`. The "
+        "step then deploys exactly the approved releases, and nothing at all when anything the "
+        "approver saw has changed (the release a destination runs, a chosen release no longer "
+        "deployable, a child added or removed): it shows the differences and fails. Blank: "
+        "decide as usual."),
 }

@@ -101,6 +101,7 @@ TRAIN_PARAMETERS = (
          control="MultiLineText"),
     _row("ChildProject.Rings.PauseMinutes", "ring_pause_minutes", "Ring pause (minutes)", "pause",
          default="0"),
+    _row("ChildProject.ApprovedPlan", "approved_plan", "Approved plan", "plan"),
 )
 
 PARAMETERS = PARAMETERS + TRAIN_PARAMETERS

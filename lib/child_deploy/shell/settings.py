@@ -86,9 +86,11 @@ class Settings:
     pinned_versions: Tuple[Tuple[str, str], ...] = ()     # (project, version), as given
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
     freeze_override_reason: str = ""        # blank: a deployment freeze stops the child
-    pin: str = ""                           # "Project::Version" when this child is pinned
     rings: Tuple["Ring", ...] = ()          # from *Tenant Name*
     ring_pause_minutes: int = 0
+    approved_plan: object = None            # ChildLines; None: decide as today
+    pin: str = ""                           # "Project::Version" when this child is pinned...
+    pinned_by: str = ""                     # ...by this parameter ('"Pinned versions"')
 
     @property
     def is_rings(self):
@@ -115,7 +117,7 @@ def read_value(read, row):
     """The parameter's text, falling back to its default and to the system variable it names.
     A cleared *Tenant Name* arrives blank, not as its default: untenanted, as in v29."""
     value = read(row.name)
-    if is_unresolved(value):
+    if is_unresolved(value) and row.kind != "plan":     # a plan bound to nothing is no plan
         value = ""
     if not value.strip() and row.system_default and row.field != "tenant_name":
         value = read(row.system_default)

@@ -10,6 +10,7 @@ from collections import namedtuple
 from urllib.parse import unquote, urlsplit
 
 from ..rules.wildcards import WildcardError, like_regex
+from ..train.approved import parse_plan
 from ..train.waves import parse_pins
 
 NOT_SET_WORDS = ("", "n/a")
@@ -200,12 +201,17 @@ def _pinned(row, raw):
     return parse_pins(raw, row.label)
 
 
+def _plan(row, raw):
+    return parse_plan(raw, row.label, quoted(raw))
+
+
 _CONVERTERS = {
     "text": _text, "required": _required, "secret": _secret, "url": _url, "choice": _choice,
     "yesno": _yesno, "seconds": _seconds, "minutes": _minutes, "pattern": _pattern,
     "schedule": _schedule, "lines": _lines, "machines": _machines, "prompted": _prompted,
     "pem": _pem, "parallelism": _parallelism, "pinned": _pinned,
     "pause": lambda row, raw: _bounded_int(row, raw, "minutes", 0, 10080),
+    "plan": _plan,
 }
 
 

@@ -20,9 +20,10 @@ from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from .rings import ring_pause, ring_stages, wave_stages
 from ..rules.selection import REDEPLOY
+from .approved import approved_differences, plan_json, plan_line, show_table
 from .waves import Wave, check_pins, expand_groups, pinned
-from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
-                           plan_table, train_outcome)
+from .train_report import (manifest_json, outcome_table, plan_artifact_name, plan_table,
+                           train_outcome)
 
 
 
@@ -44,36 +45,14 @@ class Child:
     def delivery(self):
         return self.decided if isinstance(self.decided, Delivery) else None
 
-    @property
-    def before(self):
-        if self.delivery:
-            return self.delivery.current["Version"] if self.delivery.current else ""
-        return self.decided.current_release if isinstance(self.decided, Outcome) else ""
-
     def line(self, what_if):
         """The child as the plan and outcome tables show it."""
         result = self.host.outputs.get("ChildOutcome", "")
-        reason = self.host.outputs.get("ChildOutcomeReason", "") if result else ""
-        known = self.host.known_outcome
-        if self.problem and known and self.refused != "Error":   # refused: what it would deploy
-            return ChildLine(self.name, self.wave, known.current_release, known.release_version
-                             .replace("N/A", ""), "-", self.refused, self.problem, result, False)
-        if self.problem:
-            return ChildLine(self.name, self.wave, self.now, "", "-", "Error", self.problem,
-                             result, False)
-        if self.delivery:
-            chosen = self.delivery.release["Version"]
-            return ChildLine(self.name, self.wave, self.before, chosen,
-                             movement(chosen, self.before, True), "WhatIf" if what_if else
-                             "Deploy", reason or self.delivery.reason, result, self.rolled_back,
-                             self.rollback)
-        outcome = self.decided
-        if outcome is None:         # the step stopped before this child was planned
-            return ChildLine(self.name, self.wave, "", "", "-", "NotPlanned",
-                             "The step stopped before this child was planned.", result, False)
-        chosen = "" if outcome.release_version in ("", "N/A") else outcome.release_version
-        return ChildLine(self.name, self.wave, self.before, chosen, "unchanged", outcome.outcome,
-                         outcome.reason, result, False)
+        line = plan_line(self.name, self.wave, self.decided, self.problem, what_if,
+                         self.host.known_outcome, self.refused, self.now)
+        if result and self.delivery:
+            line = line._replace(reason=self.host.outputs.get("ChildOutcomeReason") or line.reason)
+        return line._replace(result=result, rolled_back=self.rolled_back, rollback=self.rollback)
 
 
 def run_train(settings, client, host, clock, plan_child):
@@ -120,15 +99,18 @@ class Train:
         reader = SharedReads(self.client) if self.settings.is_rings else self.client
         plan_side_by_side(self.children, lambda c: self.plan_one(c, plan_child, catalog, reader))
         table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
-        self.show("The plan", table)
+        show_table(self.host, "The plan", table)
         self.save_plan(table)
         problems = self.problems + ["{0}: {1}".format(c.host.name, c.problem)
                                     for c in self.children if c.problem]
+        reason, why = "Nothing was deployed: {0} problem(s) stopped the plan.".format(
+            len(problems)), "the train could not be planned"
+        differs = approved_differences(self.settings, self.host, self.lines())
+        if differs:
+            (reason, problems), why = differs, "the plan is not the approved plan"
         if problems:
-            reason = "Nothing was deployed: {0} problem(s) stopped the plan.".format(
-                len(problems))
             for child in self.children:
-                self.not_started(child, "the train could not be planned")
+                self.not_started(child, why)
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
 
@@ -145,11 +127,6 @@ class Train:
             publish(child.host, (child.host.known_outcome or nothing_to_deploy(
                 "Error", "", now.strip("?"))).with_(outcome=child.refused, reason=child.problem))
 
-    def show(self, title, table):
-        self.host.highlight(title + ":")
-        for row in table.splitlines():
-            self.host.info(row)
-
     def save_plan(self, table):
         self.host.save_artifact(plan_artifact_name(self.settings.parent.step_name), table)
 
@@ -157,6 +134,7 @@ class Train:
         """The train's outputs (every path sets them; the children set their own)."""
         self.host.set_output("TrainPlan", table)
         self.host.set_output("TrainManifest", manifest_json(self.lines()))
+        self.host.set_output("TrainPlanJson", plan_json(self.lines()))
         self.host.set_output("TrainOutcome", outcome)
         self.host.set_output("TrainOutcomeReason", reason)
         self.host.outputs_published = True
@@ -260,7 +238,7 @@ class Train:
             "ChildOutcomeReason", "Nothing to go back to: it ran no release before."))
         if child.rolled_back:
             forward.update(ChildOutcome="RolledBack", ChildOutcomeReason="Deployed {0}, then rolled "
-                           "back to {1}.".format(forward["ReleaseToPromote"], child.before))
+                           "back to {1}.".format(forward["ReleaseToPromote"], previous["Version"]))
         for name, value in forward.items():
             child.host.set_output(name, value)
 
@@ -268,7 +246,7 @@ class Train:
         lines = self.lines()
         outcome, reason = train_outcome(lines, self.settings.what_if, self.rollback_tried,
                                         self.settings.destination_environment)
-        self.show("The train's outcome", outcome_table(lines))
+        show_table(self.host, "The train's outcome", outcome_table(lines))
         self.publish(self.table, outcome, reason)
         self.host.highlight(reason)
         if outcome in ("Deployed", "WhatIf", "NothingToDeploy"):

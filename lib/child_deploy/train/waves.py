@@ -97,13 +97,16 @@ def expand_groups(client, host, waves):
 
 
 def pinned(settings, key=""):
-    """The child's settings with its pin as the release (a ring's `Project/Tenant` pin first):
-    one the lifecycle refuses fails."""
-    for name in (key, settings.project_name):
-        version = name and settings.pinned_version(name)
-        if version:
-            return replace(settings, release_pattern=version, not_found_handling="Error",
-                           pin="{0}::{1}".format(name, version))
+    """The child's settings with the release it must deploy: its row of *Approved plan*, else its
+    pin (a ring's `Project/Tenant` first). One the lifecycle refuses fails, never skips."""
+    approved = {row.key.lower(): row.chosen for row in settings.approved_plan or ()}
+    for label, find in (('"Approved plan"', lambda name: approved.get(name.lower(), "")),
+                        ('"Pinned versions"', settings.pinned_version)):
+        for name in (key, settings.project_name):
+            version = name and find(name)
+            if version:
+                return replace(settings, release_pattern=version, not_found_handling="Error",
+                               pin="{0}::{1}".format(name, version), pinned_by=label)
     return settings
 
 
