@@ -1,25 +1,7 @@
-"""Every failure the step reports on purpose.
+"""Every failure the step reports on purpose: one tree under StepError, caught by kind.
 
-The tree, so a reader sees at once what can be caught where::
-
-    StepError                      the root; str(error) is exactly what the task log shows
-    +-- ConfigurationError         one or more parameters are missing or malformed (lists them all)
-    +-- NotFoundError              a named space, project, channel, environment, tenant or target is unknown
-    +-- NoReleaseError             no release satisfies the pattern, channel and lifecycle
-    +-- RefusedError               Octopus would refuse the child (a permission, a freeze, no target)
-    +-- OctopusApiError            Octopus answered with an error status, or not usably
-    |   +-- OctopusUnreachableError   no answer: connection refused, reset, or past the deadline
-    |   |   +-- IncompleteAnswerError    an answer begun but empty or cut off (lost, as above)
-    |   +-- UnexpectedAnswerError     a whole answer of the wrong shape (an array for an object)
-    |   +-- AnswerTooLargeError       an answer above the size cap, or a collection without end
-    +-- DependencyError            requests / python-dateutil are missing and cannot be installed
-    +-- DeploymentFailedError      the child deployment ended Failed, Canceled or TimedOut
-    +-- DeploymentTimeoutError     the child deployment did not finish within the time allowed
-    +-- StepCancelledError         the step itself was cancelled (SIGTERM / SIGINT) while waiting
-    +-- TrainError                 a release train could not be planned, or a child of it failed
-
-Messages are built where the error is raised, never at the catch site, and never contain the
-API key: the client scrubs it from anything the server echoes back.
+str(error) is exactly what the task log shows. Messages are built where the error is raised and
+never contain the API key. More in docs/design.md.
 """
 
 import re
@@ -66,11 +48,7 @@ class RefusedError(StepError):
 
 
 class OctopusApiError(StepError):
-    """Octopus refused or failed a request.
-
-    `retryable` is True only for answers that say "try again later" (408, 429, 502, 503, 504
-    and maintenance mode); a 4xx is the caller's mistake and retrying cannot fix it.
-    """
+    """Octopus refused or failed a request; only a "try again later" status is `retryable`."""
 
     RETRYABLE_STATUSES = frozenset((408, 429, 502, 503, 504))
 
@@ -90,11 +68,7 @@ class OctopusApiError(StepError):
 
 
 class OctopusUnreachableError(OctopusApiError):
-    """The request got no answer; `sent` tells whether it may have reached the server.
-
-    `overdue` marks a request that ran out of its time: each try of it costs a whole deadline,
-    so it gets fewer tries (retrying.RetryPolicy.overdue_attempts).
-    """
+    """No answer; `sent`: it may have reached the server; `overdue`: it ran out of its time."""
 
     def __init__(self, message, method="", path="", sent=True, overdue=False):
         super().__init__(message, status=None, method=method, path=path)
@@ -107,17 +81,11 @@ class OctopusUnreachableError(OctopusApiError):
 
 
 class IncompleteAnswerError(OctopusUnreachableError):
-    """The answer began but was empty or cut off: as good as lost, so it is treated as lost.
-
-    An empty list read from a cut-off body would look like "no active deployment" and let the
-    step create a second one; a half answer must never pass for a whole one.
-    """
+    """An answer that began but was empty or cut off: treated as lost, never as a short answer."""
 
 
 class UnexpectedAnswerError(OctopusApiError):
-    """A complete answer of the wrong shape: an array where an object belongs, `Items` that is
-    not a list. Usually a proxy or gateway page, so idempotent calls try again; for a call that
-    changes data it means the call was `sent` and its real answer is unknown."""
+    """A complete answer of the wrong shape (often a proxy's page): the real answer is unknown."""
 
     sent = True
 
@@ -127,8 +95,7 @@ class UnexpectedAnswerError(OctopusApiError):
 
 
 class AnswerTooLargeError(OctopusApiError):
-    """An answer above the size cap, or a collection past the page cap. Refused, not retried:
-    the server would send the same again, and reading it would take the worker's memory."""
+    """An answer above the size cap, or a collection past the page cap; not retried."""
 
     retryable = False
 

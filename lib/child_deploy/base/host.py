@@ -1,17 +1,7 @@
-"""The only code that talks to whatever runs the step.
+"""The only code that talks to whatever runs the step: Calamari's globals, or a train's child.
 
-Hosts share one small vocabulary (variable, info, verbose, highlight, warning, wait, progress,
-set_output, save_artifact, fail):
-
-- `OctopusHost` wraps the functions Calamari injects into the script's globals and hides their
-  quirks: `get_octopusvariable` raised KeyError before Calamari 25.5.11, `updateprogress` crashes
-  without a message, `set_octopusvariable` crashes on anything but `str`.
-- `ChildHost` is one child of a release train, inside whichever host runs the step.
-- `TerminalHost` (a shell) and `RecordingHost` (tests) live in terminal.py, outside the body.
-
-Every host masks registered secrets (the API key, a Base Url password) in everything it is
-given, and every line it prints is neutralised (see `neutralise`), so no text that came from
-Octopus or a child can speak for the step.
+Every host masks the registered secrets in all it is given and neutralises every line it prints,
+so no text from Octopus or a child can speak for the step. More in docs/design.md.
 """
 
 import os
@@ -28,12 +18,8 @@ _PAIRABLE_HASH = re.compile(r"#(?=[#\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
 def neutralise(text):
     """`text` with a space after every '#' that is followed by a '#', a line break or nothing.
 
-    Calamari's service-message parser reads stdout one character at a time and keeps its state
-    from one line (and one write) to the next: a message opens wherever the characters `##octopus`
-    follow each other, even as `##oct`, a line break, then `opus[...`. It can only open at two
-    '#' in a row. After this, no '#' we print is followed by another '#' or ends a line, so no
-    run of printed text, however it was cut, joined or split into lines, can open a message,
-    and every print leaves the parser where it found it (outside a message) for the step's own.
+    Calamari's parser keeps its state across lines and writes, and a service message can open
+    only at two '#' in a row: after this, no printed text, however cut or joined, can open one.
     """
     return _PAIRABLE_HASH.sub("# ", text)
 
@@ -96,8 +82,7 @@ class Host:
         return None
 
     def save_artifact(self, name, text):
-        """Write `text`, masked, as the artifact `name` and attach it; return its path, or None
-        when this host keeps no artifacts (it says so, so nothing is missed in silence)."""
+        """Write and attach `text`, masked, as the artifact `name`; its path (None if not kept)."""
         directory = self.artifact_directory()
         if directory is None:
             self.info("{0} is not saved as a file (from a terminal, --artifacts-dir keeps "
@@ -161,11 +146,7 @@ class OctopusHost(Host):
         self._ns["createartifact"](path, name)
 
     def fail(self, message):
-        """Log the failure as an error line, then end through Calamari's `failstep`.
-
-        `failstep` sets the step's result message and exits; the error line keeps the reason
-        in the task log itself. stderr is not used: Octopus may fail steps that write to it.
-        """
+        """An error line in the task log, then `failstep`; never stderr (it can fail the step)."""
         text = self.scrub(message)
         print(SERVICE_MESSAGE_MARK + "[stdout-error]\n" + text + "\n" + SERVICE_MESSAGE_MARK
               + "[stdout-default]", flush=True)
@@ -185,12 +166,7 @@ def neutral_file(path, name):
 
 
 class ChildHost(Host):
-    """One child of a release train, as the single-child code sees its host.
-
-    Its log lines carry the child's name, its outputs become `Child[<name>].<Output>` on the
-    step (so approval instructions can loop over them), and it keeps its own known outcome, so
-    a failure or a signal publishes, and cancels, the right child. Secrets are the step's.
-    """
+    """One child of a train: its name on each line, its outputs as `Child[<name>].<Output>`."""
 
     def __init__(self, parent, name):
         super().__init__()

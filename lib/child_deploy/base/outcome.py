@@ -1,8 +1,7 @@
-"""How a run ended, and the output variables that say so.
+"""How a run ended, and the output variables that say so, set on every path.
 
-The v29 outputs keep their exact strings (`N/A`, `No release found`, `Release already deployed to
-destination environment.`, `True`/`False`), so approval instructions written for the PowerShell
-template keep working. The `Child*` outputs are new, and are set on every path.
+The v29 outputs keep their exact strings, so instructions written for the PowerShell template
+keep working. More in docs/design.md.
 """
 
 from dataclasses import dataclass, replace
@@ -68,8 +67,7 @@ def not_deployed(outcome, reason, version, current_release=""):
 
 
 def chosen_not_deployed(version, notes, current_version):
-    """What a later failure still tells: the release and its notes (v29 sets them as soon as it
-    has chosen), with nothing deployed."""
+    """The chosen release and its notes, nothing deployed: v29 published them once chosen."""
     return Outcome("Error", "", release_version=version, release_notes=notes,
                    current_release=current_version)
 

@@ -1,12 +1,7 @@
 """What an Octopus answer says, once read whole: its JSON, its shape, its error (no I/O).
 
-Only a 204 may be empty. An empty 200, or JSON that does not parse, is an IncompleteAnswerError
-(lost, as a cut-off body is in transport.py), never `{}`: read as `{}`, an active-deployment
-list would look empty and the step would create a second child. The step reads answers by
-indexing them (`page["Items"]`, `task["State"]`), so an answer of another shape (a proxy's JSON
-array, a page whose `Items` is null) is an UnexpectedAnswerError naming the route, never an
-AttributeError in the middle of a decision. A redirect's Location is checked before anything
-is sent to it. `scrub` masks the API key in anything the server echoes back.
+An empty or unparsable answer is lost, never `{}` (which would hide an active deployment); one
+of the wrong shape is refused, naming the route. More in docs/design.md.
 """
 
 import json

@@ -1,11 +1,6 @@
 """Finding the child release to deploy: the search, page by page, with a reason for each skip.
 
-The request count does not grow with history: one bounded read of the newest successful
-deployments (RecentHistory, shared by every child of a run) usually settles the choice; a child
-it does not settle reads its own deployments a page of 100 at a time and only as far as needed,
-the tasks and releases behind a page fetched in one batch each. Only a candidate that passes
-the pattern costs a request of its own (its deployment template), and the first one that the
-destination can take ends the search.
+Its request count does not grow with history. More in docs/design.md.
 """
 
 import threading
@@ -42,12 +37,7 @@ class History:
 class RecentHistory:
     """The newest successful deployments of some projects to some environments, read once.
 
-    One bounded read serves every child of a run (a train's children, or the one child alone):
-    `deployments?projects=..&environments=..&taskState=Success`, newest first, `pages` pages of
-    100 and no more, with the tasks and releases behind them in a batch each. Its cost depends on
-    the number of children, never on the length of their history: two deployments per child
-    (its destination's current one and its newest in a source) is what a decision usually needs.
-    A child the read does not settle searches the server on its own (ReleaseSearch).
+    One bounded read (`pages` pages) serves every child of a run; it usually settles the choice.
     """
 
     def __init__(self, client, project_ids, pages=1):
@@ -94,12 +84,7 @@ class RecentHistory:
 
 
 class ReleaseSearch:
-    """One search for one child deployment: the context, the history read so far, the log.
-
-    It reads the run's RecentHistory first; what that bounded read does not settle (no
-    deployment to the destination, no acceptable candidate in what was read) is then searched
-    on the server page by page, as far as needed. Each release is examined (and logged) once.
-    """
+    """One search for one child: RecentHistory first, then the server page by page as needed."""
 
     def __init__(self, client, log, target, shared=None):
         self.client, self.log, self.target = client, log, target

@@ -1,8 +1,7 @@
-"""Named Octopus things, fetched with as few requests as the answer allows.
+"""Named Octopus things, fetched with as few requests as the answer allows; nothing here decides.
 
-Every function here reads; none decides. Lists that grow with history (deployments, releases)
-are read page by page only as far as the caller iterates, and related resources are fetched in
-batches (`ids=`), never one request per item examined.
+Lists that grow with history are read only as far as the caller iterates; related resources come
+in batches (`ids=`), never one request per item.
 """
 
 import difflib
@@ -95,7 +94,6 @@ def channel_releases(client, channel_id, pattern_prefix="", page_size=HISTORY_PA
 
 
 def _pages(client, route, params):
-    """The client's page walk: it stops at the real end, on a repeated page, or at its caps."""
     return client.pages(route, params)
 
 
@@ -136,11 +134,8 @@ def deployment_preview(client, release_id, environment_id, tenant_id=None):
 class Catalog:
     """What the children of one run share, each read once.
 
-    The space's environments and each lifecycle's preview are the same for every child; for a
-    train (`batch`), every project and every channel of the space come in one list each (`/all`,
-    one request however large the space) rather than one lookup per child. A single child keeps
-    its narrow lookups (a name search, its own channels), which cost the same whatever the size
-    of the space.
+    A train (`batch`) reads every project and channel in one list each; a single child keeps its
+    narrow lookups. More in docs/design.md.
     """
 
     def __init__(self, client, batch=False, now=None):

@@ -1,17 +1,8 @@
-"""The Octopus REST API, through one choke point.
+"""The Octopus REST API, through one choke point: `OctopusClient.request`.
 
-`OctopusClient.request` is the only way to Octopus. It owns the base URL and the space prefix,
-the `X-Octopus-ApiKey` header, TLS verification, redirects (followed only on the same origin, so
-the key never reaches another host, and never to an empty, malformed or non-ASCII Location),
-retries of idempotent calls within the step's deadline, and one verbose line per call. Below it,
-transport.py performs the one exchange within a total deadline and a size cap, and answers.py
-says what a whole answer means (its JSON, its shape, its error). `pages` and `get_all` read a
-collection to its end (paging.py decides where that is, loops included); `find_by_name`
-matches a whole name, case-insensitively.
-
-A lost answer (none in time, cut off, empty, garbled) and one of the wrong shape are both
-retried for idempotent calls. For a create call they mean "sent, answer lost": the caller
-(deployment.py) looks for what the call made before it calls again.
+It owns the base URL, the space, the API key, TLS, redirects (same origin only, so the key
+reaches no other host), safe retries within the step's deadline and a verbose line per call.
+More in docs/design.md.
 """
 
 import difflib
@@ -81,12 +72,7 @@ class OctopusClient:
         return items
 
     def pages(self, route, params=None, system=False):
-        """The items of a collection one page at a time, each page fetched when asked for.
-
-        Follows `Links["Page.Next"]` (skip/take where a server gives no links), skips items
-        already read, and stops on a repeated page; past paging.MAX_PAGES pages or MAX_ITEMS
-        items it raises AnswerTooLargeError naming the route.
-        """
+        """The items of a collection one page at a time, each page fetched when asked for."""
         query = dict(params or {})
         query.setdefault("take", PAGE_SIZE)
         page = self.get(route, params=query, system=system, expect=COLLECTION)
@@ -109,11 +95,7 @@ class OctopusClient:
             page = self._next_page(route, query, where, system)
 
     def find_by_name(self, route, name, kind, system=False, hint=""):
-        """The one item whose Name equals `name` (ignoring case and outer spaces).
-
-        `partialName` narrows the search on the server, but every page is read: v29 looked at the
-        first 100 only and missed names beyond them.
-        """
+        """The one item named `name` (case and outer spaces ignored), looked for on every page."""
         wanted = name.strip().lower()
         items = self.get_all(route, params={"partialName": name.strip()}, system=system)
         for item in items:
@@ -128,9 +110,8 @@ class OctopusClient:
                 expect=dict):
         """Send one API call (retrying when that is safe) and return its decoded JSON.
 
-        The answer must be of the `expect` shape: dict (an object), list (an array of
-        objects) or COLLECTION (either a page with `Items` or such an array). Callers index it
-        at once, so a wrong shape is refused here, where the route is known.
+        It must be of the `expect` shape: dict, list (of objects) or COLLECTION (a page or such
+        a list). Callers index it at once, so a wrong shape is refused here, naming the route.
         """
         if idempotent is None:
             idempotent = method == "GET"
@@ -289,8 +270,7 @@ class OctopusClient:
         return other
 
     def with_deadline(self, deadline):
-        """The same client with an earlier overall deadline (a monotonic instant): for a step
-        that was told to stop and must be gone within seconds, whatever Octopus answers."""
+        """The same client with an earlier deadline (a monotonic instant): a step told to stop."""
         other = self.in_space(self.space_id)
         other._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
         return other

@@ -1,12 +1,7 @@
 """Walking an Octopus collection page by page, to its real end and no further (pure; no I/O).
 
-Octopus pages its collections and says where the next page is (`Links["Page.Next"]`; servers
-without links give `TotalResults` and take `skip`). A broken server or proxy can say so forever:
-a `Page.Next` that points back to the first page, or a huge `TotalResults` while `skip` is
-ignored and the same items come back. The walk therefore stops when a page repeats (its
-`Page.Next` was followed before, or every item on it was already read) and refuses to go past
-MAX_PAGES pages or MAX_ITEMS items: a cap reached is an error, never a silent truncation, since a
-list cut short could hide the deployment the step is looking for.
+A repeated page ends the walk (a server can loop); a cap reached is an error, never a silent
+truncation. More in docs/design.md.
 """
 
 PAGE_SIZE = 200
@@ -26,10 +21,9 @@ class PageWalk:
         self.count = 0         # distinct items kept
 
     def take(self, items):
-        """The items of one more page that were not read before, and whether it repeats.
+        """The items of one more page not read before, and whether it repeats (every Id seen).
 
-        A page whose every item carries an Id already read is a repeat: the server ignored
-        `skip` or looped back. Items without an Id cannot be told apart, so they are all kept.
+        Items without an Id cannot be told apart, so they are all kept.
         """
         self.pages += 1
         self.offset += len(items)
@@ -59,11 +53,7 @@ def _id_of(item):
 
 
 def next_page(page, walk):
-    """Where the page after `page` is, ("link", path) or ("skip", n), and why it is None.
-
-    The reason is "" at the real end of the collection, and says what went round in a loop
-    when the server's paging did.
-    """
+    """The next page, ("link", path) or ("skip", n); or None and what looped ("" at the end)."""
     links = page.get("Links") or {}
     links = links if isinstance(links, dict) else {}
     if links.get("Self"):

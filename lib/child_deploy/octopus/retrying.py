@@ -1,16 +1,7 @@
 """When to try a request again, and how long to wait first (pure; no I/O).
 
-Only idempotent calls are retried: a GET asked twice changes nothing, but a POST that created a
-deployment and lost its answer must never be sent blind again (deployment.py looks first). The
-one exception is Octopus' own maintenance-mode answer: the server says it did nothing, so any
-call may wait for the window to close and try again.
-
-Failures are counted by kind (`failure_kind`). Maintenance answers apart from the rest: a
-window of minutes spends many tries, and a 502 just after it must still get its own few. Other
-failures count only since the last maintenance answer, so a flaky proxy in front of a server in
-maintenance is waited out too. A request that ran out of its total deadline (transport.py) gets
-fewer tries again: each costs a whole deadline, and a server that twice could not answer in
-that time is not answering; ten tries would hold the step for ten minutes.
+Only idempotent calls are retried, but any call waits out Octopus' maintenance mode (the server
+did nothing). Each kind of failure has its own limit. More in docs/design.md.
 """
 
 import random
@@ -31,11 +22,9 @@ class RetryPolicy:
 
 
 def backoff_seconds(policy, attempt, retry_after=None, rand=random.random):
-    """Seconds to wait before retry number `attempt` (1-based).
+    """Seconds to wait before retry number `attempt` (1-based): Retry-After, else the backoff.
 
-    The server's Retry-After wins when it gives one; otherwise the delay doubles from
-    `base_seconds` up to `cap_seconds`, and a random half of it is dropped so that many steps
-    retrying together (a whole release orchestration) do not hit the server in lockstep.
+    The random part keeps many steps retrying together from hitting the server in lockstep.
     """
     if retry_after is not None and retry_after >= 0:
         return min(float(retry_after), policy.cap_seconds * 4)
@@ -79,10 +68,9 @@ def most_pausing(policy, kind, retry_after=None):
 
 
 def is_maintenance(error):
-    """Octopus in maintenance mode refuses work for a while; it is worth waiting for.
+    """Whether Octopus is in maintenance mode: its own phrase, or a 503 that mentions maintenance.
 
-    Only the server's own phrase counts (or a 503 that mentions maintenance): a 400 about an
-    environment that happens to be called "Maintenance" must not be retried for minutes.
+    Not any mention: a 400 about an environment called "Maintenance" must not wait for minutes.
     """
     text = (getattr(error, "error_message", "") or "").lower()
     return "maintenance mode" in text or (getattr(error, "status", None) == 503

@@ -1,20 +1,8 @@
 """One HTTP exchange that ends on time and within memory, whatever the server does.
 
-OctopusClient (octopus_client.py) is the only caller; this is the only code that calls
-requests. `exchange` sends one request and reads its whole answer, or raises a StepError:
-
-- One total deadline covers connect, headers and body. requests' read timeout counts per socket
-  read, so a server trickling a byte a second would reset it for ever. The exchange therefore
-  runs in a daemon thread that the calling thread joins with a timeout: a join returns on time,
-  and a signal (SIGTERM cancels the step) is handled at once rather than after a blocked read.
-  A late answer's response is closed, so its thread ends at its next read; a thread still
-  reading trickled headers has no response to close, and ends when the server stops or a read
-  waits longer than the deadline plus a second. Either way it is a daemon: it never holds the
-  step, and at most RetryPolicy.overdue_attempts of them are left per request.
-- The body is streamed and counted: above MAX_ANSWER_BYTES it is refused, from Content-Length
-  when the server gives one, else as soon as the count passes the cap.
-- A body shorter than its Content-Length, or cut by a closed connection, is an
-  IncompleteAnswerError: the answer is lost, never taken for a short one.
+The only code that calls requests. One total deadline covers connect, headers and body (a daemon
+thread is joined: a per-read timeout restarts with every byte); the body is streamed and capped;
+a cut-off body is lost, never a short answer. More in docs/design.md.
 """
 
 import threading
@@ -53,8 +41,7 @@ class UntrustedCertificateError(OctopusUnreachableError):
 def exchange(session, request, seconds, limit_seconds=None):
     """The whole Answer to `request` within `seconds`, or the StepError saying why not.
 
-    `limit_seconds` is the client's own per-request limit; when `seconds` is less, the step's
-    time was what ran out, and the message says so.
+    `seconds` below `limit_seconds` (the client's own) means the step's time ran out.
     """
     requests = load_requests()
     watched = Watched(lambda watch: _fetch(session, request, seconds, watch))
@@ -73,11 +60,7 @@ class Overdue(Exception):
 
 
 class Watched:
-    """`work(watch)` run in a daemon thread, waited for at most a given number of seconds.
-
-    `work` hands over the response it is reading with `watch.hold(response)`; a caller that
-    stops waiting closes it, so the worker's next read fails and the thread ends.
-    """
+    """`work(watch)` in a daemon thread, waited for a given time; a late response is closed."""
 
     def __init__(self, work):
         self._work = work

@@ -1,11 +1,7 @@
 """Answering the child's manual interventions with the approvals the parent already has.
 
-A person who approved the parent deployment (in its own environment, or in the *Approval
-Environment* such as `Prod Approval`) has already said yes. When the child deployment stops at a
-manual intervention that a team of that person is responsible for, the step takes responsibility
-and submits `Proceed`, with a note saying who approved what. It never answers a guided-failure
-interruption (its form asks for `Guidance`, and deciding to retry or ignore a failure is not an
-approval), nor anything an aborted parent interruption was about.
+It answers only an intervention that a team of a parent approver is responsible for, and never a
+guided failure. More in docs/design.md.
 """
 
 from collections import namedtuple
@@ -24,9 +20,7 @@ def is_manual_intervention(interruption):
 
 
 def belongs_to_task(interruption, task_id):
-    """Whether an interruption stops the child's own task. The list is asked for with
-    `regarding=<task>`, but a parent approval must never open another deployment's intervention,
-    so the answer is checked rather than trusted (an interruption without TaskId is the child's)."""
+    """Whether an interruption stops the child's own task (`regarding=` is checked, not trusted)."""
     return (interruption.get("TaskId") or task_id).lower() == task_id.lower()
 
 
@@ -55,8 +49,7 @@ def decide_interruption(interruption, approvers):
 
 
 def _responsible_approver(interruption, approvers):
-    """An approver in one of the intervention's teams. As in v29, an intervention that names no
-    team is left to a person (see decide_interruption): open to anyone is not approved."""
+    """An approver in one of the intervention's teams, or None."""
     teams = set(interruption.get("ResponsibleTeamIds") or ())
     for approver in approvers:
         if teams & set(approver.team_ids):
@@ -67,11 +60,7 @@ def _responsible_approver(interruption, approvers):
 def approvals_from(events, interruptions):
     """(user id, username or None) of everyone who proceeded a manual intervention of the parent task.
 
-    Only submissions count: the audit event `InterruptionSubmitted` ("Submitted interruption ...")
-    names who answered, and the interruption's form says whether it was Proceed or Abort, so an
-    aborted one approves nothing. Events about raising an interruption or taking responsibility
-    for it are not approvals. Without such an event, the user responsible for a proceeded
-    interruption is the one who submitted it (Octopus requires taking responsibility first).
+    Only a submission of Proceed counts; without its event, the responsible user submitted it.
     """
     proceeded = {i["Id"]: i for i in interruptions
                  if is_manual_intervention(i) and not i.get("IsPending")

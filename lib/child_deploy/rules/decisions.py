@@ -1,7 +1,6 @@
 """Pure decisions about tenants, guided failure, prompted variables and skipping.
 
-Each function takes plain Octopus resources and returns a value with the sentence the task log
-shows, so the log explains every choice the step makes.
+Each returns a value with the sentence the task log shows, so the log explains every choice.
 """
 
 from collections import namedtuple
@@ -13,11 +12,7 @@ SkipDecision = namedtuple("SkipDecision", "skip reason")
 
 
 def decide_tenant(project, tenant, environment):
-    """Which tenant to deploy for, or why the child is skipped for this tenant.
-
-    An untenanted child ignores the tenant; a tenant not connected to the child project, or
-    connected but not for the destination, means there is nothing to deploy (v29 skipped too).
-    """
+    """Which tenant to deploy for, or why the child is skipped for this tenant (as v29)."""
     mode = project.get("TenantedDeploymentMode") or "Untenanted"
     if tenant is None:
         if mode == "Tenanted":
@@ -39,11 +34,7 @@ def decide_tenant(project, tenant, environment):
 
 
 def tenant_in_sources(tenant, project_id, source_environment_ids):
-    """Whether the tenant's own deployments to the source environments should be the candidates.
-
-    When the tenant is not connected to any source environment, any tenant's (or the untenanted)
-    deployments there are the candidates, as in v29.
-    """
+    """Whether the tenant's own deployments to the sources are the candidates (else any, as v29)."""
     if tenant is None:
         return False
     connected = (tenant.get("ProjectEnvironments") or {}).get(project_id) or ()
@@ -72,11 +63,9 @@ def decide_redeploy(mode, chosen_release_id, current_release_id, version, enviro
 
 
 def match_prompted_variables(form, given):
-    """FormValues keyed by form element name, from the `Name::Value` lines; raise on a gap.
+    """(FormValues by element name, names the child does not prompt for) from `Name::Value` lines.
 
-    A required variable given a blank value is a gap too: Octopus would refuse the deployment,
-    so the step says so now, What If included (v29 sent nothing when the parameter was blank).
-    Returns (form_values, names given that the child does not prompt for).
+    A required variable missing or blank is refused now, What If included: Octopus would refuse it.
     """
     by_name = {pv.name.lower(): pv.value for pv in given}
     values, missing, used = {}, [], set()

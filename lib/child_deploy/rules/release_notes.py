@@ -1,8 +1,6 @@
 """The `ReleaseNotes` output: Markdown an approver reads in a manual intervention.
 
-With build information the notes list package versions, work items and commits from every change
-between what the destination runs and the chosen release, each once. Without it, they are the
-release's own notes plus the package versions its deployment process selected (as v29).
+From build information when the release has it, else its own notes and packages (as v29).
 """
 
 import re
@@ -35,8 +33,7 @@ def _build_information_lines(changes):
 def selected_package_versions(release, process_template):
     """`PackageId.Version` for each package the release selected, in the release's order.
 
-    One action can reference several packages (a primary one and named extras), so a selection is
-    matched by step, action and `PackageReferenceName`, not by step and action alone.
+    Matched by `PackageReferenceName` too: one action can reference several packages.
     """
     packages = (process_template or {}).get("Packages") or ()
     found = []

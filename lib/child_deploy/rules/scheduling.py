@@ -1,17 +1,8 @@
 """Turning the *Scheduling* text into one unambiguous UTC instant.
 
-Accepted: the v29 formats (`7:00 PM`, `21:00`, `2021-01-14 21:00:00`, `2021/03/20 22:00:00`,
-`06/25/2021 19:00:00` month first, `01 Jan 2021 18:00:00`), ISO 8601 with an offset
-(`2026-11-23T19:00:00+01:00`), and any of them followed by an IANA zone
-(`2026-11-23 19:00 Europe/London`). A time without a zone is the worker's local time. A time of
-day alone means today. Times in the past are refused, never silently moved to tomorrow.
-
-Anything that could mean two instants is refused with the forms that would say which, never
-guessed: a local time the clocks skip (the spring gap: dateutil versions resolve it to different
-instants), a local time that happens twice (the autumn fold: give the offset, e.g. `+01:00` for
-the first and `+00:00` for the second in London), an offset that contradicts the named zone,
-and an all-numeric date whose day and month could be swapped (`03/04/2027`: write ISO 8601,
-`2027-03-04`). `06/25/2021` stays month first, as in v29, since 25 cannot be a month.
+The v29 formats and ISO 8601, optionally followed by an IANA zone; no zone means the worker's.
+A past time, or one that could mean two instants, is refused with the forms that would say
+which, never guessed. More in docs/design.md.
 """
 
 import re
@@ -73,11 +64,7 @@ def refuse_swappable_date(when, text):
 
 
 def one_instant(moment, zone, zone_name, text, tz):
-    """The aware datetime `moment` means in `zone`; refuse a skipped, repeated or contradicted time.
-
-    `zone_name` is the zone the text named ("" for the worker's): an offset alone is absolute, an
-    offset with a named zone must be one that zone has at that time.
-    """
+    """What `moment` means in `zone`; a skipped, repeated or contradicted local time raises."""
     if moment.tzinfo is not None and not zone_name:
         return moment
     wall = moment.replace(tzinfo=None)

@@ -38,13 +38,9 @@ def phase_index(phases, environment_id):
 
 
 def choose_source_environments(phases, destination, source=None, mode=PROMOTE, names=None):
-    """Where the release to deploy comes from.
+    """Where the release to deploy comes from; LifecycleError when the destination is in no phase.
 
-    Redeploy and AlwaysLatest look at the destination itself. Promote looks at the phase before
-    the destination, walking back through optional phases up to the first required one; in the
-    first phase there is nothing before, so the channel's newest release is the candidate. An
-    explicit source environment wins over the lifecycle (except in the first phase, as in v29).
-    Raises LifecycleError when the destination is in none of the phases.
+    Promote walks back from the destination through optional phases to the first required one.
     """
     name = (names or {}).get
     if mode != PROMOTE:
@@ -83,22 +79,14 @@ def _walk_back(phases, index, name):
 
 
 def version_matches(pattern, version):
-    """Whether a release version matches the *Child Project Release Number* pattern, as `-like`.
-
-    Blank matches all. `2021.1.*` matches `2021.1.0.15` but never `2021.10.0` (the dot before `*`
-    is literal); `2021.1.?` matches `2021.1.5` but not `2021.1.15`; `2021.[1-3].*` takes 1 to 3.
-    """
+    """Whether a version matches the *Child Project Release Number* pattern (blank: all)."""
     return like(pattern, version)
 
 
 def search_text(pattern):
     """What to send as `searchByVersion`: the longest literal, caseless stretch of the pattern.
 
-    Octopus keeps the releases whose version *includes* that text, so every version the pattern
-    matches is kept whatever wildcards surround it; the pattern then decides. Letters are left
-    out because the pattern ignores case and the server's rule for case is not documented.
-    (v29 sent the pattern with its `*` removed, which no version includes once a `*` sat in the
-    middle: `2021.*.2` became `2021..2`.)
+    Octopus keeps the versions that *include* it, so none the pattern matches is lost.
     """
     stretches = [part for run in literal_runs(pattern or "")
                  for part in re.split(r"[^\W\d_]+", run) if part]
@@ -108,8 +96,7 @@ def search_text(pattern):
 def order_candidates(deployments, tasks_by_id, releases_by_id):
     """Successful deployments as candidates, the most recently started first, one per release.
 
-    Octopus lists deployments by creation; a scheduled or long-queued deployment can start after
-    a newer one, and the one that ran last is what the environment really has.
+    Not by creation: a scheduled or queued deployment can start after a newer one.
     """
     candidates, seen = [], set()
     rows = []

@@ -1,8 +1,6 @@
-"""Which deployment targets the child deployment is limited to.
+"""Which deployment targets the child deployment is limited to: the parent's, or those given.
 
-When the parent deploys to specific targets (a deployment target trigger rebuilding a server, or a
-person picking targets), each child deploys only to those of its own targets, and a child with
-none of them is skipped. The *Specific Deployment Target* parameter overrides the parent's choice.
+A child with none of them is skipped. More in docs/design.md.
 """
 
 from collections import namedtuple

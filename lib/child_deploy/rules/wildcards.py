@@ -1,8 +1,7 @@
-"""Release-number patterns with the meaning PowerShell's `-like` gives them (v29 used `-like`).
+"""Release-number patterns read as PowerShell's `-like` reads them, as v29 did.
 
-`*` is any run of characters, `?` exactly one, `[abc]` one of a set and `[a-c]` one of a range;
-a backtick makes the next character literal. Matching ignores case and covers the whole version.
-Keeping v29's rules lets a pattern written for the PowerShell template pick the same releases.
+`*` any run, `?` one character, `[abc]` a set, `[a-c]` a range, a backtick escapes; caseless,
+the whole version. So a v29 pattern picks the same releases.
 """
 
 import re
