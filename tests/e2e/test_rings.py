@@ -225,8 +225,8 @@ def test_sigterm_mid_ring_cancels_what_this_run_created_once(step, sim, suite, t
 
 @pytest.mark.parametrize("rings, expected", [
     ("Acme\nAcmee", 'names tenant "Acmee", which was not found'),
-    ("tag: Release Ring/Gamma", 'ring 1 (Release Ring/Gamma) takes no tenant'),
-    ("Acme\ntag: Rings/Beta", 'ring 2 (Rings/Beta) takes no tenant'),
+    ("tag: Release Ring/Gamma", 'tag set "Release Ring" has no tag "Gamma" (its tags: '),
+    ("Acme\ntag: Rings/Beta", 'tag set "Rings" does not exist (tag sets: Release Ring)'),
     ("tag: Release Ring", 'write tags as "tag: Tag set/Tag"'),
     ("Acme\n*\nGlobex", 'no line may follow "*" (got "Globex")'),
     ("Acme\nLonely", 'tenant "Lonely" is not connected to Database in Production'),

@@ -2,7 +2,8 @@
 
 import pytest
 
-from child_deploy.rules.rings import Ring, child_rings, has_tags, parse_rings, ring_members
+from child_deploy.rules.rings import (Ring, check_tags, child_rings, has_tags, parse_rings,
+                                     ring_members)
 from child_deploy.train.train_report import ChildLine, manifest, plan_table
 
 
@@ -107,3 +108,13 @@ def test_the_plan_gains_tenant_and_ring_columns_and_the_manifest_names_each_tena
     assert table[3].startswith("| Web UI | (untenanted) | 1 | 1 |")
     assert manifest(lines) == {"Web API/Acme": "1.1", "Web UI": "1.1"}
     assert plan_table([line]).startswith("| Child | Wave |")
+
+
+def test_a_tag_line_naming_a_tag_set_or_tag_the_space_lacks_is_a_problem():
+    sets = [{"Name": "Release Ring", "Tags": [{"Name": "Beta"}, {"Name": "Canary"}]}]
+    problems = []
+    check_tags(parse_rings("tag: release ring/BETA\ntag: Rings/Beta\ntag: Release Ring/Gamma",
+                           []), sets, problems)
+    assert problems == [
+        '"Tenant Name": tag set "Rings" does not exist (tag sets: Release Ring).',
+        '"Tenant Name": tag set "Release Ring" has no tag "Gamma" (its tags: Beta, Canary).']

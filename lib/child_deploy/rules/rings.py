@@ -29,6 +29,20 @@ def has_tags(tenant, tags):
     return all(wanted & mine for wanted in by_set.values())
 
 
+def check_tags(rings, tag_sets, problems):
+    """A `tag:` line naming a tag set, or a tag of it, that the space does not have."""
+    sets = {str(s.get("Name")).lower(): s for s in tag_sets}
+    for tag in (t for ring in rings for t in ring.tags):
+        name, wanted = tag.split("/")
+        found = sets.get(name.lower())
+        if found is None:
+            problems.append('"Tenant Name": tag set "{0}" does not exist (tag sets: {1}).'.format(
+                name, ", ".join(str(s.get("Name")) for s in tag_sets) or "none"))
+        elif wanted.lower() not in {str(t.get("Name")).lower() for t in found.get("Tags") or ()}:
+            problems.append('"Tenant Name": tag set "{0}" has no tag "{1}" (its tags: {2}).'.format(
+                found.get("Name"), wanted, ", ".join(str(t.get("Name")) for t in found["Tags"])))
+
+
 def ring_members(rings, tenants, problems):
     by_name, taken, members = {str(t.get("Name")).lower(): t for t in tenants}, set(), []
     for number, ring in enumerate(rings, start=1):

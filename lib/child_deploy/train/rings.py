@@ -6,7 +6,7 @@ from datetime import timedelta
 from ..acting.waiting import raise_if_signalled
 from ..base.errors import ConfigurationError
 from ..octopus.lookups import pick_by_name
-from ..rules.rings import child_rings, ring_members
+from ..rules.rings import check_tags, child_rings, ring_members
 
 Stage = namedtuple("Stage", "title children ring")
 
@@ -22,6 +22,8 @@ def ring_stages(train, waves, make_child):
     settings, catalog, client = train.settings, train.catalog, train.client
     rings = settings.rings
     problems = []
+    if any(ring.tags for ring in rings):
+        check_tags(rings, client.get_all("tagsets/all"), problems)
     members = ring_members(rings, client.get_all("tenants/all"), problems)
     where = pick_by_name(catalog.environments(), settings.destination_environment,
                          "Environment", "Destination Environment Name")
