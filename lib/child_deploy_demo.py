@@ -13,6 +13,10 @@ It runs twice: What If first, which only shows and publishes the plan (a table, 
 the next run), then for real with *Approved plan* bound to that JSON: it plans again, checks
 that nothing changed since, deploys wave after wave and ends with a table of outcomes.
 
+Last, Web UI goes to its customers in rings: its four tenants run 2021.1.0.1 in Production and
+have tested 2021.1.1.1 in Staging; one step with *Tenant Name* `Acme` (the canary), then
+`tag: Release Ring/Beta`, then `*` (everyone else), and a ten-minute soak between rings.
+
 The step runs in this process with the same code as in Octopus (`runner.run`); only its clock is
 the simulator's, so waiting for a child advances simulated time instead of sleeping. Nothing
 leaves loopback.
@@ -38,6 +42,8 @@ Story = namedtuple("Story", "parent_deployment parent_release")
 Row = namedtuple("Row", "child release outcome reason exit_code")
 TRAIN = "Database\nWeb API, Scheduling Service\nWeb UI"
 TRAIN_DESTINATION = "Production"
+RING_TENANTS = (("Acme", "Canary"), ("Globex", "Beta"), ("Initech", "Beta"), ("Hooli", "Stable"))
+RINGS = "Acme\ntag: Release Ring/Beta\n*"
 
 
 class TaskLogStream:
@@ -190,6 +196,41 @@ def train_scene(sim, suite, story, stream):
     return [planned, deployed]
 
 
+def arrange_rings(sim, suite):
+    """Web UI's customers as tenants: each runs 2021.1.0.1 and has tested 2021.1.1.1."""
+    world, web_ui = sim.world, suite.projects["Web UI"]
+    world.add_tag_set("Release Ring", ["Canary", "Beta", "Stable"])
+    with world.lock:
+        web_ui.tenanted_mode = "TenantedOrUntenanted"
+    places = [suite.environments[name] for name in ("Staging", TRAIN_DESTINATION)]
+    for name, ring in RING_TENANTS:
+        tenant = world.add_tenant(name, projects={web_ui: places}, tags=["Release Ring/" + ring])
+        for version, place in zip(("2021.1.1.1", "2021.1.0.1"), places):
+            world.add_deployment(suite.releases[("Web UI", version)], place, tenant=tenant,
+                                 created=sim.clock.now() - timedelta(days=1),
+                                 duration_seconds=30)
+
+
+def rings_scene(sim, suite, story, stream):
+    """Web UI to its customers, ring after ring, with a soak between rings."""
+    print("\nWeb UI to its customers, in rings", file=stream)
+    print("=" * 72, file=stream)
+    arrange_rings(sim, suite)
+    print("Tenant Name = {0}; Ring pause (minutes) = 10\n".format(RINGS.replace("\n", " | ")),
+          file=stream)
+    host = TerminalHost(step_variables(
+        sim, suite, arrange_train(sim, story), "Web UI", **{
+            "ChildProject.Tenant.Name": RINGS, "ChildProject.Rings.PauseMinutes": "10",
+            "ChildProject.ManualIntervention.EnvironmentToUse": SIGN_OFF}),
+        stream=TaskLogStream(sim.clock, stream))
+    code = run(host, clock=StepClock(sim.clock), session=loopback_session())
+    print("\nTrainOutcome = {0}: {1}".format(host.outputs.get("TrainOutcome", "Failed"),
+                                             host.outputs.get("TrainOutcomeReason") or host.failure),
+          file=stream)
+    print("TrainManifest = {0}".format(host.outputs.get("TrainManifest", "{}")), file=stream)
+    return code
+
+
 def loopback_session():
     """A requests session that ignores proxy settings from the environment.
 
@@ -243,6 +284,7 @@ def main(stream=None):
                 for number, child in enumerate(CHILDREN, 1)]
         print("\nSummary\n\n" + summary_table(rows), file=stream)
         train_codes = train_scene(sim, suite, story, stream)
+        train_codes.append(rings_scene(sim, suite, story, stream))
         simulated = (sim.clock.now() - begun).total_seconds()
         requests_made = len(sim.requests)
     print("\n{0} requests to the simulated server; {1:.0f} s of simulated time in {2:.1f} s."

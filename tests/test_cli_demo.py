@@ -169,6 +169,19 @@ def test_demo_train_scene_shows_the_plan_then_deploys_it(demo):
     assert 'Approved "Approve database schema changes"' in real[waves[0]:waves[1]]
 
 
+def test_demo_rings_scene_deploys_ring_after_ring_with_a_soak_between(demo):
+    scene = demo[1][demo[1].index("\nWeb UI to its customers, in rings\n"):]
+    for tenant, ring in (("Acme", 1), ("Globex", 2), ("Initech", 2), ("Hooli", 3)):
+        assert "| Web UI | {0} | {1} | 1 | 2021.1.0.1 | 2021.1.1.1 | upgrade | Deploy |".format(
+            tenant, ring) in scene
+    starts = [scene.index("Ring {0} of 3, wave 1.".format(n)) for n in (1, 2, 3)]
+    assert starts == sorted(starts) and scene.count("Ring pause: the next ring starts at") == 2
+    assert scene.index("[Web UI/Acme] Web UI 2021.1.1.1 in Production deployed") < starts[1]
+    assert scene.index("[Web UI/Hooli] Child deployment:") > starts[2]
+    assert json.loads(scene[scene.index("TrainManifest = ") + 16:].splitlines()[0]) == {
+        "Web UI/" + tenant: "2021.1.1.1" for tenant in ("Acme", "Globex", "Initech", "Hooli")}
+
+
 def test_demo_saves_the_train_plan_outside_the_checkout(demo):
     paths = re.findall(r"Artifact Deploy suite\.TrainPlan\.md saved at (.+)$", demo[1], re.MULTILINE)
     assert len(paths) == 2
