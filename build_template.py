@@ -37,14 +37,14 @@ TEMPLATE_PATH = os.path.join(ROOT, "step_template.json")
 MODULES = (
     "base/errors", "base/clock", "base/host", "base/outcome",
     "rules/wildcards", "rules/scheduling", "rules/selection", "rules/decisions", "rules/targets",
-    "rules/release_notes", "rules/approvals", "rules/refusals",
+    "rules/release_notes", "rules/approvals", "rules/refusals", "rules/rings",
     "octopus/retrying", "octopus/transport", "octopus/answers", "octopus/paging",
     "octopus/octopus_client", "octopus/lookups", "octopus/choosing",
-    "acting/waiting", "acting/preflight", "acting/deployment", "acting/approving", "acting/following",
-    "acting/delivery", "acting/convoy",
-    "train/waves", "train/train_report", "train/planning", "train/train",
-    "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow", "shell/runner",
-    "shell/entry",
+    "acting/waiting", "acting/preflight", "acting/deployment", "acting/approving",
+    "acting/following", "acting/delivery", "acting/convoy",
+    "train/waves", "train/train_report", "train/planning", "train/rings", "train/train",
+    "shell/parameters", "shell/values", "shell/settings", "shell/dependencies", "shell/flow",
+    "shell/runner", "shell/entry",
 )
 # In the package for deploy_child_project.py and the builder, never in the body.
 TERMINAL_ONLY = ("base/terminal", "shell/cli", "shell/parameter_help")

@@ -37,7 +37,8 @@ from urllib.parse import urlsplit
 from child_deploy.base.terminal import TerminalHost
 from child_deploy.shell.runner import run
 from child_deploy_bench_common import SETUP_TIMEOUT_SECONDS, RemoteSimulatorTime, counts_table
-from child_deploy_bench_train import measure_train, plan_route_table, train_table
+from child_deploy_bench_train import (RING_SIZES, measure_train, plan_route_table, rings_table,
+                                     train_table)
 from child_deploy_demo import DESTINATION, Story, loopback_session, step_variables
 from octopus_sim import ManualClock, Simulator, TaskScript, load_sample_suite
 from octopus_sim.clock import parse_date
@@ -170,6 +171,9 @@ def parse_args(argv):
                         help="comma-separated release-train sizes (default 1,10,100)")
     parser.add_argument("--train-releases", type=int, default=3,
                         help="releases of history per train child (default 3)")
+    parser.add_argument("--rings", default=",".join("{0}x{1}".format(*n) for n in RING_SIZES),
+                        help="comma-separated children x tenants for the rings table "
+                             "(default 1x1,10x10,10x50)")
     parser.add_argument("--latency-ms", type=int, default=20,
                         help="latency injected into every API request (default 20)")
     return parser.parse_args(argv)
@@ -195,7 +199,14 @@ def main(argv=None):
               "python {1}.{2}\n".format(args.train_releases, *sys.version_info[:2]))
         print(train_table(trains, args.latency_ms) + "\n")
         print(plan_route_table(trains))
-    return 0 if all(r.exit_code == 0 for r in results + trains) else 1
+    rings = [r for size in args.rings.split(",") if size.strip()
+             for r in measure_train(*[int(n) for n in size.split("x")][:1], latency_ms=args.latency_ms,
+                                    tenants=int(size.split("x")[1]))]
+    if rings:
+        print("\nTenant rings to Production, generated projects and tenants, python {0}.{1}\n"
+              .format(*sys.version_info[:2]))
+        print(rings_table(rings, args.latency_ms))
+    return 0 if all(r.exit_code == 0 for r in results + trains + rings) else 1
 
 
 if __name__ == "__main__":

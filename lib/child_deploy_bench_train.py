@@ -15,6 +15,7 @@ decision at most 13 requests.
 """
 
 import io
+from datetime import timedelta
 import multiprocessing
 import sys
 import time
@@ -31,7 +32,8 @@ from octopus_sim.history import generate_suite
 DESTINATION = "Production"
 WAVE_WIDTH = 10
 TrainResult = namedtuple("TrainResult", "children phase exit_code outcome counts wall_seconds "
-                                        "simulated_seconds peak_bytes")
+                                        "simulated_seconds peak_bytes tenants", defaults=(0,))
+RING_SIZES = ((1, 1), (10, 10), (10, 50))
 
 
 def planning_budget(children):
@@ -69,10 +71,51 @@ def arrange_train(sim, children, releases=3):
     }
 
 
-def serve(connection, children, latency_ms, releases):
+def rings_budget(children, tenants):
+    """The ceiling on planning N children for T tenants: what they share once, three requests
+    per child, two per (child, tenant)."""
+    return 13 + 3 * children + 2 * children * tenants
+
+
+def rings_text(tenants):
+    """*Tenant Name* for the benchmark: one tenant alone (today's step), else three rings: the
+    first tenant by name, the tag Ring/Beta (the next four), then `*`."""
+    return "Tenant 001" if tenants == 1 else "Tenant 001\ntag: Ring/Beta\n*"
+
+
+def arrange_rings(sim, children, tenants):
+    """`arrange_train` with tenanted children and `tenants` tenants connected to each in every
+    environment. Each tenant's own history, newer than the untenanted one: 1.0.2 everywhere,
+    then 1.0.3 up to Staging (promoting moves every (child, tenant) up by one release)."""
+    variables = arrange_train(sim, children)
+    world = sim.world
+    with world.lock:
+        world.add_tag_set("Ring", ["Canary", "Beta", "Stable"])
+        projects = [p for p in world.all("Projects") if p.name.startswith("Service ")]
+        envs = [world.env(name) for name in ("Development", "Test", "Staging", "Production")]
+        made = [world.add_tenant("Tenant %03d" % (n + 1), projects={p: envs for p in projects},
+                                 tags=["Ring/" + ("Canary" if n == 0 else "Beta" if n < 5 else "Stable")])
+                for n in range(tenants)]
+        moment = world.clock.now() - timedelta(minutes=20)
+        for project in projects:
+            project.tenanted_mode = "TenantedOrUntenanted"
+        for version, places in (("1.0.2", envs), ("1.0.3", envs[:3])):
+            for env in places:
+                for project in projects:
+                    release = next(r for r in world.releases_of(project) if r.version == version)
+                    for tenant in made:
+                        moment += timedelta(seconds=0.3)
+                        world.add_deployment(release, env, tenant=tenant, created=moment,
+                                             duration_seconds=0.2, events=False)
+    variables["ChildProject.Tenant.Name"] = rings_text(tenants)
+    return variables
+
+
+def serve(connection, children, latency_ms, releases, tenants=0):
     """The simulator's process: one world, answering a What-If run and then a real run."""
     with Simulator(clock=ManualClock()) as sim:
-        variables = arrange_train(sim, children, releases)
+        variables = arrange_rings(sim, children, tenants) if tenants else \
+            arrange_train(sim, children, releases)
         sim.faults.latency_ms = latency_ms
         for _phase in ("plan", "deploy"):
             sim.reset_requests()
@@ -100,13 +143,14 @@ def run_phase(variables, children, phase):
                        clock.monotonic() - simulated_start, peak)
 
 
-def measure_train(children, latency_ms=20, releases=3):
+def measure_train(children, latency_ms=20, releases=3, tenants=0):
     """Plan, then deploy, a train of `children` generated projects (each with `releases`
-    releases of history); two TrainResults."""
+    releases of history; with `tenants`, for that many tenants in three rings); two
+    TrainResults."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve, args=(theirs, children, latency_ms, releases),
-                                  daemon=True)
+    process = context.Process(target=serve, args=(theirs, children, latency_ms, releases,
+                                                  tenants), daemon=True)
     process.start()
     results = []
     try:
@@ -116,7 +160,7 @@ def measure_train(children, latency_ms=20, releases=3):
                     SETUP_TIMEOUT_SECONDS))
             result = run_phase(ours.recv(), children, phase)
             ours.send("done")
-            results.append(result._replace(counts=ours.recv()))
+            results.append(result._replace(counts=ours.recv(), tenants=tenants))
         return results
     finally:
         process.join(timeout=30)
@@ -150,4 +194,22 @@ def train_table(results, latency_ms):
     lines.append("")
     lines.append("Latency injected: {0} ms per API request; {1} names per wave.".format(
         latency_ms, WAVE_WIDTH))
+    return "\n".join(lines)
+
+
+def rings_table(results, latency_ms):
+    """One row per (children, tenants) and phase, with the planning budget beside the plan."""
+    lines = ["| children × tenants | run | outcome | requests | budget (13 + 3·N + 2·N·T) "
+             "| wall time | simulated time | peak memory (tracemalloc) |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        budget = rings_budget(r.children, r.tenants)
+        lines.append("| {0} × {1} | {2} | {3} | {4} | {5} | {6:.2f} s | {7:.1f} s | {8:.2f} MiB |"
+                     .format(r.children, r.tenants, "What If (plan)" if r.phase == "plan" else
+                             "deploy", r.outcome, requests(r), "{0} ({1})".format(budget, "met" if
+                             requests(r) <= budget else "MISSED") if r.phase == "plan" else "",
+                             r.wall_seconds, r.simulated_seconds, r.peak_bytes / 1048576.0))
+    lines.append("")
+    lines.append("Latency injected: {0} ms per API request; rings: {1}.".format(
+        latency_ms, rings_text(3).replace("\n", " / ")))
     return "\n".join(lines)

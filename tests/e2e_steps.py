@@ -6,6 +6,7 @@ simulated time instead of sleeping. (A plain module, not conftest.py, so tests c
 """
 
 import os
+import re
 
 from harness import built_body, run_body, start_body
 from datetime import timedelta
@@ -143,3 +144,13 @@ def deploy_history(sim, suite, project, version, environments, hours_ago, tenant
         world.add_deployment(release, suite.environments[environment], tenant=tenant,
                              created=ago(sim, hours_ago - offset * 0.1), duration_seconds=30)
     return release
+
+
+def each_child(outputs):
+    """What an Octostache `each c in ...Output.Child` loop sees: {child: {output: value}}."""
+    children = {}
+    for name, value in outputs.items():
+        match = re.match(r"^Child\[(.+)\]\.(\w+)$", name)
+        if match:
+            children.setdefault(match.group(1), {})[match.group(2)] = value
+    return children

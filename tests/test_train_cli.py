@@ -140,3 +140,10 @@ def test_benchmark_train_plans_then_deploys_every_child_and_judges_the_budget():
         assert "| {0} | What If (plan) | WhatIf | {1} | {2} ({3}) |".format(
             result.children, requests(result), planning_budget(result.children), verdict) in table
     assert "| 12 | deploy | Deployed | {0} |  |".format(requests(deploy)) in table
+
+
+def test_tenant_name_repeated_is_one_ring_per_flag_and_the_ring_pause_has_a_flag():
+    found = variables(["--tenant-name", "Acme", "--tenant-name", "tag: Release Ring/Beta",
+                       "--tenant-name", "*", "--ring-pause-minutes", "15"])
+    assert found["ChildProject.Tenant.Name"] == "Acme\ntag: Release Ring/Beta\n*"
+    assert found["ChildProject.Rings.PauseMinutes"] == "15"

@@ -1,7 +1,7 @@
 """Routes for the things a deployment is set up with: spaces, projects, channels, lifecycles,
 environments, tenants, machines, users, teams and team membership."""
 
-from . import render, views
+from . import api_tenancy, render, views
 from .errors import bad_request, not_found
 from .operations import find
 from .paging import contains, envelope
@@ -32,7 +32,8 @@ def register(router):
     _collection(add, "environments", "Environments", "Environment", render.environment, _filter_named,
                 lambda e: e.sort_order, "{?name,skip,ids,take,partialName}")
     add("GET", "environments/{id}/machines", environment_machines)
-    _collection(add, "tenants", "Tenants", "Tenant", render.tenant, _filter_tenants, _by_name,
+    api_tenancy.register(add)
+    _collection(add, "tenants", "Tenants", "Tenant", render.tenant, api_tenancy.tenant_matches, _by_name,
                 "{?skip,projectId,name,tags,take,ids,clone,partialName,clonedFromTenantId}")
     _collection(add, "machines", "Machines", "Machine", render.machine, _filter_machines, _by_name,
                 "{?skip,take,name,ids,partialName,roles,isDisabled,healthStatuses,commStyles,tenantIds,"
@@ -95,16 +96,6 @@ def _filter_projects(ctx, project):
         contains(project.name, ctx.query.get("partialName"))
 
 
-def _filter_tenants(ctx, tenant):
-    project_id = ctx.query.get("projectId")
-    if project_id and project_id not in tenant.project_environments:
-        return False
-    tags = ctx.query.list("tags")
-    if tags and not set(tags) & set(tenant.tenant_tags):
-        return False
-    return _filter_named(ctx, tenant)
-
-
 def _filter_machines(ctx, machine):
     q = ctx.query
     checks = [
@@ -158,6 +149,7 @@ _SPACE_LINKS = [
     ("ProjectGroups", "projectgroups{/id}{?skip,take,ids,partialName}"),
     ("Environments", "environments{/id}{?name,skip,ids,take,partialName}"),
     ("Tenants", "tenants{/id}{?skip,projectId,name,tags,take,ids,clone,partialName,clonedFromTenantId}"),
+    ("TagSets", "tagsets{/id}{?skip,take,ids,partialName,name,scopes,types}"),
     ("Machines", "machines{/id}{?skip,take,name,ids,partialName,roles,isDisabled,healthStatuses,"
                  "commStyles,tenantIds,tenantTags,environmentIds,thumbprint,deploymentId,shellNames,"
                  "deploymentTargetTypes}"),

@@ -74,7 +74,8 @@ def create_deployment(world, space_id, body, user, overridden=frozenset()):
         use_guided_failure=bool(values.get("useguidedfailure")), queue_time=queue_time,
         queue_time_expiry=expiry, comments=values.get("comments"),
         priority=values.get("priority") or "LifecycleDefault", overridden_freeze_ids=set(overridden))
-    world.start_live_task(deployment, world.script_for(project.id, release.id), user)
+    world.start_live_task(deployment, world.script_for(project.id, deployment.tenant_id,
+                                                       release.id), user)
     return deployment
 
 

@@ -224,17 +224,28 @@ class World(DeployMixin, PreflightMixin):
         tenant = Tenant(self.new_id("Tenants"), name, space.id, connections, list(tags))
         return self.store("Tenants", tenant)
 
+    def add_tag_set(self, name, tags, space=None):
+        """A tenant tag set; tenants carry its tags by canonical name (`add_tenant(tags=...)`)."""
+        from .api_tenancy import add_tag_set
+        return add_tag_set(self, name, tags, space)
+
     def tenants_of_project(self, project_id):
         return [t for t in self.by_type.get("Tenants", []) if project_id in t.project_environments]
 
-    def set_task_script(self, project, script, release=None):
+    def set_task_script(self, project, script, tenant=None, release=None):
         """How deployments created through the API behave; `project=None` sets the default,
-        a `release` (a Release) only that release's deployments."""
+        `tenant` narrows it to that project's deployments for one tenant, a `release` (a
+        Release) to that release's deployments."""
         key = self._resolve("Projects", project, None).id if project is not None else None
-        self.task_scripts[release.id if release is not None else key] = script
+        if release is not None:
+            key = release.id
+        elif tenant is not None:
+            key = (key, tenant.id)
+        self.task_scripts[key] = script
 
-    def script_for(self, project_id, release_id=None):
+    def script_for(self, project_id, tenant_id=None, release_id=None):
         return (release_id and self.task_scripts.get(release_id)
+                or self.task_scripts.get((project_id, tenant_id))
                 or self.task_scripts.get(project_id) or self.task_scripts[None])
 
     def modify_variables(self, project, library=False):

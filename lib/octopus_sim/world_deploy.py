@@ -85,7 +85,8 @@ class DeployMixin:
                                          deployed_by=deployed_by)
         task = self.tasks_by_id[deployment.task_id]
         if state in engine.ACTIVE_STATES:
-            task.script = script or self.script_for(deployment.project_id)
+            task.script = script or self.script_for(deployment.project_id, deployment.tenant_id,
+                                                    deployment.release_id)
             self.active_tasks.append(task)
             return deployment
         completed = completed or deployment.created + timedelta(seconds=duration_seconds)

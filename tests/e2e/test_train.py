@@ -13,21 +13,11 @@ import time
 
 import pytest
 
-from e2e_steps import created_deployments
+from e2e_steps import created_deployments, each_child
 from octopus_sim import TaskScript
 
 SUITE = "Database\nWeb API, Scheduling Service\nWeb UI"
 CHILDREN = ("Database", "Web API", "Scheduling Service", "Web UI")
-
-
-def each_child(outputs):
-    """What an Octostache `each c in ...Output.Child` loop sees: {child: {output: value}}."""
-    children = {}
-    for name, value in outputs.items():
-        match = re.match(r"^Child\[(.+)\]\.(\w+)$", name)
-        if match:
-            children.setdefault(match.group(1), {})[match.group(2)] = value
-    return children
 
 
 def made(sim, suite, environment="Production"):

@@ -187,3 +187,33 @@ class Catalog:
     def shared(self, key, read):
         """A preflight read (acting/preflight.py), once per run: `read(client, notes)`."""
         return self._once(key, lambda: read(self.client, self.notes))
+
+
+class SharedReads:
+    """Planning tenants: what they share is read once."""
+
+    def __init__(self, client, store=None):
+        self._client = client
+        self._read, self._lock = store or ({}, threading.Lock())
+
+    def with_log(self, log):
+        """The same shared reads, logged in one child's block."""
+        return SharedReads(self._client.with_log(log), (self._read, self._lock))
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def find_by_name(self, *args, **options):
+        return self._once(self._client.find_by_name, args, options)
+
+    def get(self, route, *args, **options):
+        if not route.endswith("/template"):
+            return self._client.get(route, *args, **options)
+        return self._once(self._client.get, (route,) + args, options)
+
+    def _once(self, read, args, options):
+        key = (read.__name__, repr(args), repr(sorted(options.items())))
+        with self._lock:
+            if key not in self._read:
+                self._read[key] = read(*args, **options)
+            return self._read[key]

@@ -27,7 +27,7 @@ def deploy_child(settings, client, host, clock):
     """Run the whole step; return the Outcome (outputs are published on every path)."""
     host.info(summary(settings))
     client = client.in_space(*resolve_space(client, settings.space_name, settings.parent))
-    if settings.is_train:
+    if settings.is_train or settings.is_rings:
         return run_train(settings, client, host, clock, plan_child)
     settings = pinned(settings)
     problems = settings.pinned_versions and check_pins(settings, host, [settings.project_name],
@@ -66,7 +66,7 @@ def summary(settings):
         what, settings.destination_environment, settings.deployment_mode,
         settings.release_pattern or "(newest that qualifies)",
         settings.channel_name or "(default)",
-        ", tenant " + settings.tenant_name if settings.tenant_name else ""))
+        ", tenant " + " / ".join(settings.tenant_name.splitlines()) if settings.tenant_name else ""))
 
 
 def same_source_and_destination(settings, target):

@@ -43,7 +43,12 @@ HELP = {
         "Optional. The child project's channel; blank means its default channel."),
     "ChildProject.Tenant.Name": (
         "Optional. The tenant to deploy the child for. Defaults to the parent deployment's tenant; "
-        "ignored when the child project is not tenanted."),
+        "ignored when the child project is not tenanted.\n\n"
+        "Several lines make *rings*, each run after the one above it: tenant names separated by "
+        "commas, `tag: Release ring/Beta` (every tenant with that tag; tags of one set are "
+        "ORed, of different sets ANDed), or `*` (every tenant connected to the child in the "
+        "destination not in an earlier ring). A tenant deploys in the first ring that names it; "
+        "an untenanted child deploys once, with the first ring."),
     "ChildProject.Prompted.Variables": (
         "Optional. Values for the child's prompted variables, one per line as `Name::Value`. "
         "Only the first `::` separates name from value, so values may contain `::`."),
@@ -131,5 +136,8 @@ HELP = {
         "`TrainManifest` output (JSON) of an earlier run, to reproduce one environment's set "
         "in another. A child without a pin is chosen as usual; the lifecycle still applies. "
         "A pin naming no project of the space is a problem; one naming a project outside this "
-        "run is listed as not used."),
+        "run is listed as not used. With rings, `Project/Tenant::Version` pins one tenant."),
+    "ChildProject.Rings.PauseMinutes": (
+        "For tenant rings (several lines in *Tenant Name*): after a ring deployed without a "
+        "failure, wait this many minutes before the next ring starts (a soak). Default 0."),
 }

@@ -38,7 +38,7 @@ PARAMETERS = (
          "text"),
     _row("ChildProject.Channel.Name", "channel_name", "Child Project Channel", "text"),
     _row("ChildProject.Tenant.Name", "tenant_name", "Tenant Name", "text",
-         system_default="Octopus.Deployment.Tenant.Name"),
+         system_default="Octopus.Deployment.Tenant.Name", control="MultiLineText"),
     _row("ChildProject.Prompted.Variables", "prompted_variables",
          "Child Project Prompted Variables", "prompted"),
     _row("ChildProject.DeploymentMode.Value", "deployment_mode", "Deployment Mode", "choice",
@@ -92,6 +92,8 @@ TRAIN_PARAMETERS = (
                                   ("RollBack", "RollBack"))),
     _row("ChildProject.Train.PinnedVersions", "pinned_versions", "Pinned versions", "pinned",
          control="MultiLineText"),
+    _row("ChildProject.Rings.PauseMinutes", "ring_pause_minutes", "Ring pause (minutes)", "pause",
+         default="0"),
 )
 
 PARAMETERS = PARAMETERS + TRAIN_PARAMETERS

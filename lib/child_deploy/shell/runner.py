@@ -106,7 +106,8 @@ def stopped(host, clock, client, message):
 def make_client(settings, host, clock, session=None, request_timeout=None):
     """An OctopusClient that logs each call at verbose level and keeps to the step's deadline;
     a Base Url's `user:password@` goes to the session, never into a URL, and is masked."""
-    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS
+    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS \
+        + settings.ring_pause_minutes * 60 * len(settings.rings)
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials
@@ -118,10 +119,11 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
 
 
 def rounds(settings):
-    """How many *Wait for Deployment* a run may take: one per wave (twice with RollBack)."""
-    if not settings.is_train:
+    """How many *Wait for Deployment* a run may take: one per wave and ring (twice with RollBack)."""
+    if not (settings.is_train or settings.is_rings):
         return 1
-    return len(settings.waves) * (2 if settings.train_failure_policy == "RollBack" else 1)
+    return len(settings.waves) * max(1, len(settings.rings)) * (
+        2 if settings.train_failure_policy == "RollBack" else 1)
 
 
 def register_credentials(host, user, password):

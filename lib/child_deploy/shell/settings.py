@@ -8,6 +8,7 @@ from typing import Tuple
 
 from ..base.errors import ConfigurationError
 from ..rules.scheduling import parse_schedule
+from ..rules.rings import Ring, parse_rings
 from ..train.waves import Wave, parse_waves
 from .parameters import PARAMETERS
 from .values import PromptedValue, convert, quoted, split_credentials
@@ -82,6 +83,12 @@ class Settings:
     waves: Tuple["Wave", ...] = ()          # from *Child Project Name*, top to bottom
     freeze_override_reason: str = ""        # blank: a deployment freeze stops the child
     pin: str = ""                           # "Project::Version" when this child is pinned
+    rings: Tuple["Ring", ...] = ()          # from *Tenant Name*
+    ring_pause_minutes: int = 0
+
+    @property
+    def is_rings(self):
+        return bool(self.rings)
 
     @property
     def is_train(self):
@@ -134,12 +141,13 @@ def parse_settings(read, now=None, local_zone=None):
         except ValueError as problem:
             problems.append(str(problem))
     waves = parse_waves(values.get("project_name") or "", problems)
+    rings = parse_rings(values.get("tenant_name") or "", problems)
     if problems:
         raise ConfigurationError(problems)
     values["server_url"], credentials = split_credentials(values["server_url"])
     values["project_name"] = _single_name(waves, values["project_name"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
-                    server_credentials=credentials, waves=waves, **values)
+                    server_credentials=credentials, waves=waves, rings=rings, **values)
 
 
 def _single_name(waves, text):

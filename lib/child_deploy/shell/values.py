@@ -202,6 +202,7 @@ _CONVERTERS = {
     "yesno": _yesno, "seconds": _seconds, "minutes": _minutes, "pattern": _pattern,
     "schedule": _schedule, "lines": _lines, "machines": _machines, "prompted": _prompted,
     "pem": _pem, "parallelism": _parallelism, "pinned": _pinned,
+    "pause": lambda row, raw: _bounded_int(row, raw, "minutes", 0, 10080),
 }
 
 

@@ -10,9 +10,10 @@ from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_d
 from ..acting.deployment import CANCEL_BUDGET_SECONDS, cancel_child
 from ..base.errors import StepCancelledError, StepError, TrainError
 from ..base.host import ChildHost
-from ..octopus.lookups import HISTORY_PAGE, Catalog
+from ..octopus.lookups import HISTORY_PAGE, Catalog, SharedReads
 from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
+from .rings import ring_pause, ring_stages, wave_stages
 from ..rules.selection import REDEPLOY
 from .waves import Wave, check_pins, expand_groups, pinned
 from .train_report import (ChildLine, manifest_json, movement, outcome_table, plan_artifact_name,
@@ -23,9 +24,14 @@ from .train_report import (ChildLine, manifest_json, movement, outcome_table, pl
 class Child:
     """One child of the train: its own host and settings, its plan, what became of it."""
 
-    def __init__(self, parent_host, settings, name, wave):
-        self.name, self.wave, self.host = name, wave, ChildHost(parent_host, name)
-        self.settings = pinned(replace(settings, project_name=name, waves=(Wave((name,), ""),)))
+    def __init__(self, parent_host, settings, name, wave, tenant="", ring=0):
+        key = name + "/" + tenant if tenant else name
+        self.name, self.wave, self.host = name, wave, ChildHost(parent_host, key)
+        self.tenant, self.ring = tenant, ring
+        self.settings = replace(settings, project_name=name, waves=(Wave((name,), ""),))
+        if ring:
+            self.settings = replace(self.settings, tenant_name=tenant, rings=())
+        self.settings = pinned(self.settings, key)
         self.decided, self.problem, self.refused = None, "", "Error"
         self.rolled_back, self.rollback, self.now = False, "", ""
 
@@ -69,13 +75,14 @@ def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
     waves, problems = expand_groups(client, host, settings.waves)
-    train.children = [Child(host, settings, name, number)
-                      for number, names in enumerate(waves, start=1) for name in names]
+    stages = (ring_stages if settings.is_rings else wave_stages)(
+        train, waves, lambda *where: Child(host, settings, *where))
+    train.children = [c for stage in stages for c in stage.children]
     host.children = tuple(c.host for c in train.children)
-    train.problems = problems + check_pins(settings, host, [c.name for c in train.children],
-                                           train.catalog.projects())
+    names = [c.name for c in train.children] + [c.host.name for c in train.children]
+    train.problems = problems + check_pins(settings, host, names, train.catalog.projects())
     train.plan(plan_child)
-    return train.apply(waves)
+    return train.apply(stages)
 
 
 def history_pages(children):
@@ -89,11 +96,12 @@ class Train:
     def __init__(self, settings, client, host, clock):
         self.settings, self.client, self.host, self.clock = settings, client, host, clock
         self.children, self.started, self.stopping = [], [], False
-        self.rollback_tried, self.table = False, ""
+        self.rollback_tried, self.table, self.failures = False, "", 0
         self.catalog, self.problems = Catalog(client, batch=True, now=clock.now()), []
 
     def lines(self):
-        return [c.line(self.settings.what_if) for c in self.children]
+        return [c.line(self.settings.what_if)._replace(ring=c.ring, tenant=c.tenant)
+                for c in self.children]
 
     def plan(self, plan_child):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
@@ -103,12 +111,13 @@ class Train:
         self.host.info("Planning the release train: {0} children in {1} waves to {2}.".format(
             len(self.children), len({c.wave for c in self.children}),
             self.settings.destination_environment))
-        plan_side_by_side(self.children, lambda child: self.plan_one(child, plan_child, catalog))
+        reader = SharedReads(self.client) if self.settings.is_rings else self.client
+        plan_side_by_side(self.children, lambda c: self.plan_one(c, plan_child, catalog, reader))
         table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
         self.show("The plan", table)
         self.save_plan(table)
-        problems = self.problems + ["{0}: {1}".format(c.name, c.problem) for c in self.children
-                                    if c.problem]
+        problems = self.problems + ["{0}: {1}".format(c.host.name, c.problem)
+                                    for c in self.children if c.problem]
         if problems:
             reason = "Nothing was deployed: {0} problem(s) stopped the plan.".format(
                 len(problems))
@@ -117,10 +126,10 @@ class Train:
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
 
-    def plan_one(self, child, plan_child, catalog):
+    def plan_one(self, child, plan_child, catalog, reader):
         """One child's plan; a problem is kept (and published for it) to report with the rest."""
         try:
-            child.decided = plan_child(child.settings, self.client.with_log(child.host.verbose),
+            child.decided = plan_child(child.settings, reader.with_log(child.host.verbose),
                                        child.host, catalog)   # its requests logged in its block
         except StepCancelledError:
             raise
@@ -154,17 +163,17 @@ class Train:
                 publish(child.host, known.with_(outcome="Error", reason=message))
         self.publish(self.table, "Failed", message)
 
-    def apply(self, waves):
-        """Apply the plan; roll back if asked; report."""
-        for number, names in enumerate(waves, start=1):
-            wave = [c for c in self.children if c.wave == number]
+    def apply(self, stages):
+        """Stages (waves, or rings' waves) in order; then the roll back if asked; the outcome."""
+        mark = (0, 0, 0)
+        for stage in stages:
             if self.stopping:
-                for child in wave:
+                for child in stage.children:
                     self.not_started(child, "the train stopped after a child failed")
                 continue
-            self.host.highlight("Wave {0} of {1}: {2}.".format(number, len(waves),
-                                                               ", ".join(names)))
-            self.apply_wave(wave)
+            mark = ring_pause(self, stage, mark)
+            self.host.highlight(stage.title)
+            self.apply_wave(stage.children)
         if self.stopping and self.settings.train_failure_policy == "RollBack":
             self.roll_back()
         return self.finish()
@@ -200,6 +209,7 @@ class Train:
     def ended(self, child, error):
         if error is None:
             return
+        self.failures += 1
         child.host.warning(str(error))
         if not child.host.outputs_published:
             publish(child.host, (child.host.known_outcome or nothing_to_deploy("Error", ""))

@@ -8,9 +8,24 @@ from collections import namedtuple
 from ..rules.selection import release_movement
 
 # One child as the reports see it. `before`: what the destination ran when planned; `planned`:
-# Deploy, WhatIf, a single-child outcome or Error; `result`: the ChildOutcome at the end.
-ChildLine = namedtuple("ChildLine", "name wave before chosen movement planned reason result "
-                                    "rolled_back rollback", defaults=("",))
+# Deploy, WhatIf, a single-child outcome or Error; `result`: the ChildOutcome at the end; with
+# tenant rings, `ring` (else 0) and `tenant`.
+class ChildLine(namedtuple("ChildLine", "name wave before chosen movement planned reason result "
+                                        "rolled_back rollback ring tenant",
+                           defaults=("", 0, ""))):
+    @property
+    def key(self):
+        return self.name + "/" + self.tenant if self.tenant else self.name
+
+
+def with_rings(lines, headings, rows):
+    if not any(c.ring for c in lines):
+        return headings, rows
+    return (headings[:1] + ("Tenant", "Ring") + headings[1:],
+            [row[:1] + (c.tenant or "(untenanted)", c.ring) + row[1:]
+             for c, row in zip(lines, rows)])
+
+
 PLAN_HEADINGS = ("Child", "Wave", "Destination now", "Chosen", "Movement", "Planned outcome",
                  "Reason")
 OUTCOME_HEADINGS = ("Child", "Wave", "Before", "Chosen", "Outcome", "Reason")
@@ -37,18 +52,19 @@ def markdown_table(headings, rows):
 
 
 def plan_table(lines):
-    return markdown_table(PLAN_HEADINGS, [
+    return markdown_table(*with_rings(lines, PLAN_HEADINGS, [
         (c.name, c.wave, c.before or "none", c.chosen or "-", c.movement, c.planned, c.reason)
-        for c in lines])
+        for c in lines]))
 
 
 def outcome_table(lines):
     """Each child's movement forward and how it ended; a roll back's too."""
     back = any(c.rollback for c in lines)
-    return markdown_table(OUTCOME_HEADINGS[:5] + ("Roll back",) * back + OUTCOME_HEADINGS[5:], [
+    return markdown_table(*with_rings(lines, OUTCOME_HEADINGS[:5] + ("Roll back",) * back
+                                      + OUTCOME_HEADINGS[5:], [
         (c.name, c.wave, c.before or "none", c.chosen or "-",
          "Deployed" if c.rollback else c.result or c.planned) + (rollback_cell(c),) * back
-        + (c.reason,) for c in lines])
+        + (c.reason,) for c in lines]))
 
 
 def rollback_cell(c):
@@ -68,7 +84,7 @@ def manifest(lines):
         else:
             version = c.before
         if version and version != "?":
-            runs[c.name] = version
+            runs[c.key] = version
     return runs
 
 
@@ -78,8 +94,8 @@ def manifest_json(lines):
 
 def train_outcome(lines, what_if, rollback_tried, destination="the destination"):
     """(TrainOutcome, TrainOutcomeReason) from every child's result."""
-    failed = [c.name for c in lines if c.result not in RUNS_CHOSEN + FINE_UNCHANGED]
-    changed = [c.name for c in lines if c.result in CHANGED]
+    failed = [c.key for c in lines if c.result not in RUNS_CHOSEN + FINE_UNCHANGED]
+    changed = [c.key for c in lines if c.result in CHANGED]
     if what_if and not failed:
         return "WhatIf", "What If: the plan above is what the train would do."
     if not failed:
@@ -89,8 +105,8 @@ def train_outcome(lines, what_if, rollback_tried, destination="the destination")
         return "NothingToDeploy", "No child needed a deployment."
     why = "Not every child succeeded ({0}).".format(", ".join(failed))
     if rollback_tried:
-        back = [c.name for c in lines if c.rolled_back]
-        kept = ["{0} ({1} runs {2}; roll back {3})".format(c.name, destination, c.chosen,
+        back = [c.key for c in lines if c.rolled_back]
+        kept = ["{0} ({1} runs {2}; roll back {3})".format(c.key, destination, c.chosen,
                                                             rollback_cell(c))
                 for c in lines if c.result in CHANGED and c.result != "RolledBack"]
         return "RollBackIncomplete" if kept else "RolledBack", "{0} Rolled back: {1}.{2}".format(

@@ -90,11 +90,15 @@ def expand_groups(client, host, waves):
     return expanded, problems
 
 
-def pinned(settings):
-    """The child's settings with its pin as the release: one the lifecycle refuses fails."""
-    version = settings.pinned_version(settings.project_name)
-    return replace(settings, release_pattern=version, not_found_handling="Error", pin="{0}::{1}"
-                   .format(settings.project_name, version)) if version else settings
+def pinned(settings, key=""):
+    """The child's settings with its pin as the release (a ring's `Project/Tenant` pin first):
+    one the lifecycle refuses fails."""
+    for name in (key, settings.project_name):
+        version = name and settings.pinned_version(name)
+        if version:
+            return replace(settings, release_pattern=version, not_found_handling="Error",
+                           pin="{0}::{1}".format(name, version))
+    return settings
 
 
 def check_pins(settings, host, names, projects):
