@@ -47,8 +47,7 @@ def _report_missing_approval(client, host, settings, approval_environment):
 
 
 def load_approvers(client, log, space_id, task_id):
-    """Approvers of the parent task (in the parent's space) with their team ids in the child's
-    space (`space_id`), where the child's interventions name their teams."""
+    """Approvers of the parent task, with their team ids in the child's space (`space_id`)."""
     events = client.get_all("events", params={"regardingAny": task_id, "spaces": client.space_id,
                                               "includeSystem": "true"}, system=True)
     interruptions = client.get_all("interruptions", params={"regarding": task_id})

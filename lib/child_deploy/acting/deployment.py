@@ -87,8 +87,7 @@ class Lane:
             self.filters["tenant"] = request["TenantId"]
 
     def active(self, now, ours=None):
-        """Queued or executing deployments of exactly this request (targets, skipped steps and
-        schedule too), earliest first; `ours` is left out."""
+        """Queued or executing deployments of exactly this request, earliest first, but `ours`."""
         tasks = self.client.get_all("tasks", params=dict(
             self.filters, states=",".join(ACTIVE_STATES), name="Deploy"))
         by_deployment = {(t.get("Arguments") or {}).get("DeploymentId"): t for t in tasks

@@ -29,9 +29,7 @@ def next_poll_interval(previous, waited=0.0):
 
 def wait_for_task(get_task, clock, deadline, on_poll=None, on_trouble=None):
     """Poll until the task completes or `deadline` (monotonic) passes: Waited(last task, timed_out).
-
-    A poll that fails in a way worth retrying costs that poll only (`on_trouble(text)` hears).
-    """
+    A retryable failure costs that poll only (`on_trouble(text)` hears)."""
     interval, began, last = None, clock.monotonic(), {}
     trouble = on_trouble or (lambda text: None)
     while True:
