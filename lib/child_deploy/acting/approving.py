@@ -1,8 +1,5 @@
-"""Acting on the child's manual interventions: finding the parent's approvals and answering.
-
-The rules (which interruption an approval stands for, who approved the parent) are pure and live in
-rules/approvals.py; this module reads the parent's task, events and teams and submits the answers.
-"""
+"""Acting on the child's manual interventions: reading the parent's approvals (task, events,
+teams) and answering; the rules themselves are pure, in rules/approvals.py."""
 
 from ..base.clock import instant
 from ..base.errors import OctopusApiError, OctopusUnreachableError, StepError
@@ -50,8 +47,7 @@ def _report_missing_approval(client, host, settings, approval_environment):
 
 
 def load_approvers(client, log, space_id, task_id):
-    """Approvers of the parent task (read in the parent's space, `client`) with their team ids
-    in the child's space (`space_id`), where the child's interventions name their teams."""
+    """Approvers of the parent task, with their team ids in the child's space (`space_id`)."""
     events = client.get_all("events", params={"regardingAny": task_id, "spaces": client.space_id,
                                               "includeSystem": "true"}, system=True)
     interruptions = client.get_all("interruptions", params={"regarding": task_id})
@@ -81,7 +77,7 @@ def resolve_approval_environment(settings, environments):
 
 
 class AutoApprover:
-    """Called on each poll while the child has pending interruptions; answers each one once."""
+    """Answers each of the child's pending interruptions once, poll after poll."""
 
     def __init__(self, client, host, approvers, note):
         self.client, self.host, self.approvers, self.note = client, host, approvers, note
@@ -103,8 +99,7 @@ class AutoApprover:
             self._done.add(interruption["Id"])
 
     def _pending(self, task):
-        """The task's pending interruptions; none this poll (said once) when they cannot be read,
-        since a person can still answer the child and the next poll tries again."""
+        """The task's pending interruptions; none this poll (said once) when they cannot be read."""
         try:
             return self.client.get_all("interruptions", params={"regarding": task["Id"],
                                                                 "pendingOnly": "true"})

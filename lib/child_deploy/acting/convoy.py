@@ -1,9 +1,5 @@
-"""Waiting for several child deployments at once: one poll per cycle serves them all.
-
-A train may have a handful of children deploying side by side. Polling each task on its own
-would multiply the requests by the children; instead each cycle reads every running task in
-one `tasks?ids=` request and hands each child its task. What a child does with it (progress,
-its log, its manual interventions, its end or its timeout) is the single child's `Follow`.
+"""Waiting for a train's running children at once: one `tasks?ids=` poll per cycle serves them
+all, and each child's `Follow` does the rest. More in docs/design.md.
 """
 
 from collections import namedtuple
@@ -44,7 +40,7 @@ class Convoy:
         return ended
 
     def pause(self):
-        """Sleep until the next cycle: every second at first, then backing off to five."""
+        """Sleep until the next cycle (or the soonest deadline)."""
         if not self.watches:
             return
         self.interval = next_poll_interval(self.interval, self.clock.monotonic() - self.began)
@@ -83,7 +79,7 @@ class Convoy:
 
     @staticmethod
     def _on_poll(follow, task):
-        """As for a single child, a failure here means the child is no longer followed."""
+        """A failure here means the child is no longer followed."""
         try:
             follow.on_poll(task)
         except StepCancelledError:

@@ -1,10 +1,5 @@
-"""From a chosen release to a finished child deployment.
-
-Decide whether to deploy (already there? targets match?), write the release notes, build the
-deployment (prompted variables, guided failure, schedule, skipped steps): a Delivery, decided
-with no change made. Applying it saves the notes, stops here for What If, creates the
-deployment once, then waits for it while answering its manual interventions (`Follow`, alone,
-or a train's Convoy for several children at once).
+"""From a chosen release to a finished child deployment: a Delivery is decided with no change
+made, then applied (notes saved, What If stops, created once, followed). More in docs/design.md.
 """
 
 from collections import namedtuple
@@ -26,15 +21,13 @@ MOVEMENT_TEXT = {"new": "its first release", "redeploy": "a redeploy", "upgrade"
                  "downgrade": "a downgrade"}
 
 
-# A decided child deployment, not yet made; `reason` says why this release was chosen, `preview`
-# is Octopus's deployment preview of it.
+# A decided child deployment, not yet made; `reason`: why this release was chosen.
 Delivery = namedtuple("Delivery", "target release current request approval base reason preview",
                       defaults=("", None))
 
 
 def decide_delivery(client, host, settings, target, release, current, places=None):
-    """Every decision about a chosen release, with no change made: a Delivery to apply, or
-    the published Outcome when there is nothing to deploy (already there, targets differ).
+    """A Delivery to apply, or the published Outcome when there is nothing to deploy; no change.
     `places`: where the release search saw it deployed (None: ask Octopus)."""
     version, current_version = release["Version"], current["Version"] if current else ""
     explain_release(client, host, target, release, current_version, places)
@@ -58,7 +51,7 @@ def decide_delivery(client, host, settings, target, release, current, places=Non
 
 
 def apply_delivery(client, host, clock, settings, delivery):
-    """Carry a Delivery out: deploy it and wait, as the settings say (What If: say so only)."""
+    """Carry a Delivery out: deploy it and wait, as the settings say."""
     started = begin_delivery(client, host, clock, settings, delivery)
     if isinstance(started, Outcome):
         return started
@@ -67,11 +60,7 @@ def apply_delivery(client, host, clock, settings, delivery):
 
 
 def begin_delivery(client, host, clock, settings, delivery):
-    """The changes up to a running child: notes saved, snapshot refreshed, deployment created.
-
-    Returns the published Outcome when there is nothing to wait for (What If, scheduled, not
-    waiting), else (Follow, deadline) for whoever waits: the step alone, or the train.
-    """
+    """The changes up to a running child: (Follow, deadline), or the published Outcome."""
     target, release, base = delivery.target, delivery.release, delivery.base
     if settings.save_release_notes:
         save_notes(host, clock, target, release["Version"], base.release_notes)
@@ -83,11 +72,7 @@ def begin_delivery(client, host, clock, settings, delivery):
 
 
 def explain_release(client, host, target, release, current_version, places=None):
-    """Say where the chosen release has been and what it means for the destination.
-
-    The release search already read the release's successful deployments to the source
-    environments and the destination: those are the places worth naming, at no extra request.
-    """
+    """Say where the chosen release has been and what it means for the destination."""
     how = "successfully " if places is not None else ""    # the search read successes only
     if places is None:
         places = deployed_places(client, target, release)
@@ -126,7 +111,7 @@ def save_notes(host, clock, target, version, notes):
 
 
 def build_request(host, settings, target, release, preview, machine_ids):
-    """The deployment to create: prompted values, guided failure, skipped steps, schedule."""
+    """The body of the deployment to create."""
     form_values, unused = match_prompted_variables(preview.get("Form"), settings.prompted_variables)
     for name in unused:
         host.warning('The child does not prompt for "{0}"; that line of "Child Project Prompted '
@@ -168,11 +153,8 @@ def what_if(host, base, request, target):
 
 
 def start_deployment(client, host, clock, settings, target, request, base, approval=None):
-    """Create (or attach to) the deployment; (Follow, deadline) unless there is nothing to wait for.
-
-    The moment a deployment is known it becomes `host.known_outcome`, so every later path (a
-    failure, a bug, a signal) publishes its ids and URL, and a signal cancels it if it is ours.
-    """
+    """Create (or attach to) the deployment, known at once to every later path (`known_outcome`);
+    (Follow, deadline) unless there is nothing to wait for."""
     def known(deployment, created_here):
         host.known_outcome = child_outcome(client, target, base, deployment, created_here)
 
@@ -193,7 +175,7 @@ def start_deployment(client, host, clock, settings, target, request, base, appro
 
 
 def child_outcome(client, target, base, deployment, created_here):
-    """The outputs once the child exists: its ids and URL, and whether this run made it."""
+    """The outputs once the child exists."""
     return base.with_(deployment_id=deployment["Id"], task_id=deployment.get("TaskId", ""),
                       deployment_url=deployment_url(client, target, base.release_version,
                                                     deployment["Id"]),
@@ -215,12 +197,8 @@ def deployment_url(client, target, version, deployment_id):
 
 
 def approval_parties(client, host, settings, target):
-    """The parent's Approval Environment and Approval Tenant, looked up with the other names.
-
-    None when auto-approval is off. A misspelt name fails the step before any decision, not
-    after the child is already waiting at its manual intervention. (v29 looked them up only
-    after its What-If exit; checking first lets a What-If run catch the typo too.)
-    """
+    """The parent's Approval Environment and Tenant, looked up with the other names so a typo
+    fails before any decision (What If included); None when auto-approval is off."""
     if not settings.auto_approve:
         return None
     parent = settings.parent
@@ -246,10 +224,7 @@ def find_approval_source(client, host, settings, target):
 def approval_tenant(client, host, settings, target):
     """The parent tenant whose approvals count: the deployment's own unless another is named.
 
-    As in v29 it only applies to a tenanted deployment. For an untenanted one, a name typed into
-    the parameter (anything but the parent's own tenant, its default) is still checked so a
-    typo is reported, then said to be ignored. With the parent in another space, the tenant is
-    the parent space's namesake, if there is one.
+    Untenanted: a typed name is still checked (typos), then ignored, as v29 ignored it.
     """
     name = settings.approval_tenant
     if target.tenant is None:

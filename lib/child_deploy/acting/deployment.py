@@ -1,19 +1,7 @@
-"""Creating the child deployment exactly once.
+"""Creating the child deployment exactly once: follow an active one of the same request, let the
+earliest of two racing runs win, and never repeat a create POST blind (its run marker finds it).
 
-Before creating, the step looks for a queued or executing deployment of the same release to the
-same environment, tenant, targets and schedule (a second run of the parent, a retried step) and
-follows that one instead. Active deployments are found with the server's task-state filter, so
-the look costs the same whatever the history.
-
-Two runs started together may both find nothing and both create. Octopus runs one deployment of
-a project per environment and tenant at a time, so the later of the two is still queued: after
-creating, the step looks again, lets the earliest (by Created, then by Id) win, cancels its own
-queued duplicate and follows the winner.
-
-Every deployment the step creates carries a run marker in its Comments. The create call is a
-POST and is never repeated blind: when its answer is lost, cut off or a 5xx (anything but a 4xx,
-which means "not created"), or a signal interrupts it, the step finds its own deployment by that
-marker before deciding anything.
+More in docs/design.md.
 """
 
 import uuid
@@ -27,8 +15,7 @@ from .waiting import shielded
 
 ACTIVE_STATES = ("Queued", "Executing")
 LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment
-# After a signal the step must be gone within 15 s: about 4 s to find its own deployment if the
-# signal cut the create call off, then about 8 s for the cancel call and its retries.
+# A signal's 15 s: ~4 s to find a create call it cut off, ~8 s to cancel (docs/design.md).
 SIGNAL_WAITS = (0.0, 1.0, 2.0)
 SIGNAL_BUDGET_SECONDS = 4.0
 CANCEL_BUDGET_SECONDS = 8.0
@@ -76,8 +63,7 @@ def skip_action_ids(preview, step_names):
 
 
 def run_marker(parent, token):
-    """The sentence put in the Comments of a deployment this step creates: who asked, and the
-    run token that lets this run recognise its own deployment when the create answer is lost."""
+    """The Comments of a deployment this step creates: who asked, and this run's token."""
     if parent.project_name:
         who = "{0} {1}".format(parent.project_name, parent.release_number).strip()
         who += " (task {0})".format(parent.task_id) if parent.task_id else ""
@@ -92,10 +78,7 @@ def new_run_token():
 
 
 class Lane:
-    """The deployments of one project to one environment (and tenant): where this request runs.
-
-    Octopus runs them one at a time, so the active ones are few whatever the history.
-    """
+    """The deployments of one project to one environment (and tenant): where this request runs."""
 
     def __init__(self, client, request, project_id):
         self.client, self.request = client, request
@@ -104,14 +87,7 @@ class Lane:
             self.filters["tenant"] = request["TenantId"]
 
     def active(self, now, ours=None):
-        """Queued or executing deployments of exactly this request, earliest first.
-
-        Exactly: same release, environment, tenant, targets and skipped steps (a parent
-        redeploying to a rebuilt server must not be satisfied by a deployment to another one),
-        and the same schedule: a retried scheduled step finds the deployment it scheduled, a step
-        deploying now never adopts someone's plan for later. `ours`, when given, is left out (it
-        is known already; when it is the only active one, a single request answers).
-        """
+        """Queued or executing deployments of exactly this request, earliest first, but `ours`."""
         tasks = self.client.get_all("tasks", params=dict(
             self.filters, states=",".join(ACTIVE_STATES), name="Deploy"))
         by_deployment = {(t.get("Arguments") or {}).get("DeploymentId"): t for t in tasks
@@ -155,10 +131,7 @@ def _same_schedule(deployment, request, task, now):
 
 def create_once(client, clock, log, request, project_id, on_known=None):
     """Attach to an active deployment of the same thing, or create one; never leave two.
-
-    `on_known(deployment, created_here)` runs the moment a deployment is known, so a failure or
-    a signal after that still publishes (and, if this run created it, cancels) the right one.
-    """
+    `on_known(deployment, created_here)` runs the moment a deployment is known."""
     on_known = on_known or (lambda deployment, created_here: None)
     lane = Lane(client, request, project_id)
     active = lane.active(clock.now())
@@ -182,12 +155,8 @@ def create_once(client, clock, log, request, project_id, on_known=None):
 
 
 def create(client, clock, log, lane):
-    """POST the deployment; when the answer proves nothing, find ours by its marker.
-
-    A 4xx means Octopus refused it: nothing was created. Anything else (a 5xx, a lost or cut-off
-    answer) may have created it; only when several looks over ~15 s find nothing is the call
-    made once more.
-    """
+    """POST the deployment; when the answer proves nothing (anything but a 4xx), find ours by its
+    marker, and post once more only when several looks over ~15 s find nothing."""
     error = None
     for _attempt in (1, 2):
         try:
@@ -209,8 +178,7 @@ def create(client, clock, log, lane):
 
 
 def find_ours(lane, clock, waits):
-    """This run's deployment, looking a few times (a server may commit a moment after the
-    connection broke); None when every look came back without it."""
+    """This run's deployment (a server may commit after the connection broke), or None."""
     marker = lane.request.get("Comments") or ""
     for wait in waits if marker else ():
         clock.sleep(wait)
@@ -246,11 +214,7 @@ def cancel_task(client, task_id):
 def cancel_child(client, clock, host, deadline=None):
     """Cancel the run's child if this run created it and has not asked yet; say what became of it.
 
-    `host.known_outcome` says which child that is; the moment the cancel is asked it says so
-    too, inside a shield from signals, so the cancel is made once and never cut off. Retries
-    stop after CANCEL_BUDGET_SECONDS (or at `deadline`, which a train's children share): a step
-    told to stop is gone within 15 s. When the call
-    fails, the task is read once more: a cancel whose answer was lost may well have worked.
+    Asked once, inside a signal shield; retries stop at `deadline` (a train's children share it).
     """
     client = client.with_deadline(deadline or clock.monotonic() + CANCEL_BUDGET_SECONDS)
     known = host.known_outcome

@@ -1,8 +1,6 @@
 """Following one running child deployment: progress, its log, its manual interventions, its end.
 
-The step alone follows its child with `Follow.until_done`; a train polls every running child
-at once and hands each its task (`on_poll`, then `conclude`), so both share what a child's
-wait means: auto-approval, enhanced logging, a timeout counted from its creation.
+A single child waits with `Follow.until_done`; a train's Convoy hands each child its task.
 """
 
 from ..rules.approvals import approval_note
@@ -18,7 +16,7 @@ def task_url(client, space_id, task_id):
 
 
 class Follow:
-    """Waiting for one child deployment: progress, log lines, interruptions, the end."""
+    """Waiting for one child deployment."""
 
     def __init__(self, client, host, clock, settings, target, outcome, approval=None):
         self.client, self.host, self.clock = client, host, clock
@@ -46,7 +44,7 @@ class Follow:
         self.reader = self.client.with_deadline(deadline)   # reads retry until the wait ends
 
     def conclude(self, waited):
-        """The end of the wait (a Waited): the last log lines, then success, failure or timeout."""
+        """The end of the wait (a Waited): the last log lines, then the outcome."""
         self.last_log_lines()
         if waited.timed_out:
             return self.timed_out(waited.task)
@@ -56,7 +54,7 @@ class Follow:
         return self.reader.get("tasks/{0}".format(self.outcome.task_id))
 
     def trouble(self, text):
-        """A poll that failed: said at verbose level; waiting goes on within its budget."""
+        """A poll that failed: said at verbose level."""
         self.host.verbose("Could not read the child deployment's state this time ({0}); still "
                           "waiting.".format(text))
 
@@ -71,11 +69,7 @@ class Follow:
             self.interruption_handler()(task)
 
     def interruption_handler(self):
-        """Built on first need, so a child without interventions costs no approval requests.
-
-        When the parent's approvals cannot be read, the child is left to a person (said once)
-        rather than failing the step while the child waits.
-        """
+        """Built on first need; parent approvals that cannot be read leave the child to a person."""
         if self.interruptions is None and self.approval is not None:
             try:
                 self.interruptions = make_auto_approver(self.client, self.host, self.settings,
@@ -90,7 +84,7 @@ class Follow:
         return self.interruptions
 
     def last_log_lines(self):
-        """The child's final log lines; missing them is worth a warning, not a failed step."""
+        """The child's final log lines; missing them is a warning, not a failed step."""
         if not self.logs:
             return
         try:
@@ -99,7 +93,7 @@ class Follow:
             self.host.warning("The child's last log lines could not be read: {0}".format(error))
 
     def stop_child(self, wanted):
-        """Cancel the child when asked and when this step created it; say what became of it."""
+        """Cancel the child when asked (if this step created it); say what became of it."""
         if not wanted:
             return None
         return cancel_child(self.client, self.clock, self.host)
@@ -129,7 +123,7 @@ class Follow:
         raise DeploymentTimeoutError(reason)
 
     def lost(self, error):
-        """Following the child failed (Octopus unreachable, refused): the outputs still say which."""
+        """Following the child failed: the outputs still say which child it was."""
         reason = "{0} The step stopped following the child deployment of {1}; it may still be " \
                  "running: {2}".format(error, self.describe, task_url(
                      self.client, self.target.space_id, self.outcome.task_id))

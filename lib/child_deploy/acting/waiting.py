@@ -1,15 +1,7 @@
-"""Waiting for the child deployment: polling that adapts, a deadline that counts queue time.
+"""Waiting for the child deployment: polling that backs off, a deadline that counts queue time,
+and the run's one SignalGuard (the first SIGTERM or SIGINT becomes StepCancelledError).
 
-Polling runs every second for the first few seconds, so a short child is noticed within a
-second, then backs off to five seconds, so a long one costs about what v29's fixed five did.
-The deadline starts when the deployment was created (an attached one: when Octopus created
-it), not when it started running, so a child stuck in the queue still times out. A failed
-poll costs that poll only, until the deadline. Time comes from an injected clock; tests never
-sleep.
-
-Being told to stop (SIGTERM, SIGINT) is also a matter of waiting, so the run's one SignalGuard
-lives here: it turns the first signal into StepCancelledError wherever the step is, except inside
-a cancel call, which it lets finish first.
+More in docs/design.md.
 """
 
 import signal
@@ -36,14 +28,8 @@ def next_poll_interval(previous, waited=0.0):
 
 
 def wait_for_task(get_task, clock, deadline, on_poll=None, on_trouble=None):
-    """Poll until the task completes or `deadline` (a monotonic instant) passes.
-
-    `on_poll(task)` runs after every poll of an unfinished task: progress, log lines and
-    interruptions hang off it. A poll that fails in a way worth retrying (Octopus unreachable,
-    a 5xx, an answer that is not a task) costs that poll only, and `on_trouble(text)` hears of
-    it: waiting goes on for as long as the budget lasts, so an outage of minutes inside a wait of
-    half an hour is waited out. Returns Waited(last task seen, or {}, timed_out).
-    """
+    """Poll until the task completes or `deadline` (monotonic) passes: Waited(last task, timed_out).
+    A retryable failure costs that poll only (`on_trouble(text)` hears)."""
     interval, began, last = None, clock.monotonic(), {}
     trouble = on_trouble or (lambda text: None)
     while True:
@@ -97,13 +83,7 @@ class PersonNotice:
 class LogFollower:
     """Copies only the child's new log lines, in the order they happened, under step and target.
 
-    Each poll asks for the last TAIL lines of every activity node (`tail`), so a poll costs the
-    same whether the log holds fifty lines or fifty thousand. A node's window is matched to the
-    lines already printed from it by where the two overlap; when a node wrote more than a window
-    holds since the last poll, or the overlap is not certain, the whole log is read once more
-    and its lines are counted instead, so no line is lost or repeated. New lines are sorted by
-    `OccurredAt` (the root's closing line comes after the targets' last lines) and the step and
-    target (or "Deployment" for the task's own lines) are named once per run of lines from it.
+    Each poll reads the last TAIL lines of every node; an uncertain overlap reads the whole log.
     """
 
     TAIL = 100
@@ -147,10 +127,7 @@ class LogFollower:
         return new, printed
 
     def _unprinted(self, elements, count, recent, whole):
-        """The elements not printed yet: by count in a whole log, by overlap in a full window.
-
-        Fewer than TAIL elements are the node's whole log; more mean a server that ignores `tail`.
-        """
+        """The elements not printed yet: by count in a whole log, by overlap in a full window."""
         if whole or len(elements) != self.TAIL:
             return elements[count:]
         overlaps = [k for k in range(1, min(len(recent), len(elements)) + 1)
@@ -174,13 +151,8 @@ class LogFollower:
 
 
 class SignalGuard:
-    """The run's one answer to SIGTERM and SIGINT, whenever they come.
-
-    The first signal raises StepCancelledError where the step is, unless the step is inside
-    `shielded()` (a cancel call in flight): then it is raised the moment the shield ends, so a
-    cancel is never cut off halfway. Later signals are ignored: the first one is being handled,
-    and a second SIGTERM must not abort the cancel it caused.
-    """
+    """The run's one answer to SIGTERM and SIGINT: the first raises StepCancelledError (held back
+    inside `shielded()`); later ones are ignored, so a second cannot abort the cancel."""
 
     def __init__(self):
         self.signum = None
@@ -200,8 +172,7 @@ class SignalGuard:
         return StepCancelledError("The step was cancelled (signal {0}).".format(self.signum))
 
     def raise_if_signalled(self):
-        """Raise again for a signal whose error some `except StepError` swallowed: checked on
-        every poll, so no catch-all on the way can keep a stopped step waiting."""
+        """Raise again for a signal whose error some `except StepError` swallowed."""
         if self.signum is not None and not self._depth:
             raise self.error()
 
@@ -221,7 +192,7 @@ _GUARD = [SignalGuard()]
 
 
 def raise_if_signalled():
-    """For loops that wait without `wait_for_task` (the train's): a signal stops them too."""
+    """For loops that wait without `wait_for_task` (the train's)."""
     _GUARD[0].raise_if_signalled()
 
 

@@ -1,10 +1,5 @@
-"""Make `requests` and `python-dateutil` importable on workers that lack them.
-
-Many workers have a bare Python, and PEP 668 systems refuse `pip install --user`, so missing
-packages go into a temporary folder with `pip install --target` and that folder joins
-`sys.path`. pip's chatter is captured, never left on stderr, where Octopus would log it as errors.
-The folder (about 4 MB) is removed when the step's process ends, whichever way it ends (a
-worker runs many steps), or at once when the installation fails.
+"""Make `requests` and `python-dateutil` importable on workers that lack them: `pip install
+--target` a temporary folder (PEP 668 refuses `--user`), removed at exit. More in docs/design.md.
 """
 
 import atexit

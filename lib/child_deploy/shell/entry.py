@@ -1,8 +1,5 @@
-"""Where the step starts inside Octopus: Calamari's globals in, an exit code out.
-
-This is the last module of the bundled body, and only the Octopus path lives here; the terminal
-(`deploy_child_project.py`, cli.py) is never bundled, since it never runs inside Octopus.
-"""
+"""Where the step starts inside Octopus: Calamari's globals in, an exit code out (the terminal's
+start, cli.py, is never bundled)."""
 
 import sys
 
@@ -15,10 +12,7 @@ NOT_IN_OCTOPUS = ("This is the script body of the Deploy Child Octopus Deploy Pr
 
 
 def main(namespace):
-    """Run the step with the host functions Calamari put in `namespace`.
-
-    argv is never parsed: its last item is the key that decrypts the variables.
-    """
+    """Run the step with Calamari's host functions; argv is never parsed (it holds a key)."""
     host = OctopusHost.detect(namespace)
     if host is None:
         sys.exit(NOT_IN_OCTOPUS)

@@ -1,14 +1,7 @@
-"""The step, as the story an Octopus user would tell it.
+"""The step, as the story an Octopus user would tell it: look up every name, choose the release,
+decide (`plan_child`, no change; the train plans each child with it), deploy once, wait, publish.
 
-Look up every name the parameters hold (project, environments, channel, tenant, targets, approval
-environment and tenant), so a typo fails the step whatever happens next; work out where the
-child's releases come from; choose
-the release; decide whether to deploy it and to which targets; write the release notes; deploy it
-once; wait for it while approving its manual interventions; publish what happened.
-
-Deciding (`plan_child`) changes nothing, and is done in full before anything is applied; with
-several names in *Child Project Name* the release train (train.py) plans each child with it,
-then applies the plan wave by wave.
+More in docs/design.md.
 """
 
 from collections import namedtuple
@@ -49,8 +42,7 @@ def deploy_child(settings, client, host, clock):
 
 def plan_child(settings, client, host, catalog=None):
     """Decide one child without changing anything: a Delivery to apply, or the published
-    Outcome when there is nothing to deploy. The train plans each of its children with it,
-    sharing one Catalog of what they all read. Octopus would refuse it: RefusedError."""
+    Outcome when there is nothing to deploy; RefusedError when Octopus would refuse it."""
     catalog = catalog or Catalog(client)
     try:
         target, tenancy = resolve_names(client, host, settings, catalog)
@@ -83,14 +75,8 @@ def same_source_and_destination(settings, target):
 
 
 def resolve_names(client, host, settings, catalog):
-    """Every name the parameters hold, looked up before any decision is published.
-
-    A typo in a project, environment, channel, tenant, target or approval name fails the step on
-    every path, What If included, even when no release would qualify or the tenant is not
-    connected (v29 looked target names up first too). Only *Steps to skip* waits: its names are
-    steps of the chosen release, checked when it is about to be deployed. Returns the Target
-    (without its source plan) and the tenant decision, not yet published.
-    """
+    """The Target (without its source plan) and the tenant decision, not yet published: every
+    name is looked up first, so a typo fails every path (only *Steps to skip* waits)."""
     project = catalog.project(settings.project_name)
     environments = catalog.environments()
     destination = pick_by_name(environments, settings.destination_environment, "Environment",

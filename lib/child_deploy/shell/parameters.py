@@ -1,13 +1,6 @@
-"""The one table of step parameters.
-
-The same rows drive parsing (settings.py), the template's `Parameters` (build_template.py), the
-terminal flags (cli.py) and the README's parameter table. `Name`s, option values and defaults of
-v29's 24 rows are kept, so existing steps keep working; labels and help texts are ours; new rows
-keep the `ChildProject.` prefix. Related rows sit side by side, as the Octopus UI shows them.
-
-A `system_default` is an Octopus system variable used as the default (`Octopus.Space.Name` and the
-like). The builder writes it as an Octostache reference; this module never spells one out, because
-the script body must not contain that syntax.
+"""The one table of step parameters: it drives parsing, the template's `Parameters`, the terminal
+flags and the README table. v29's names, options and defaults are kept. A `system_default` is
+the system variable the builder writes as the default. More in docs/design.md.
 """
 
 from collections import namedtuple

@@ -1,10 +1,5 @@
-"""The one place where a run ends: success, a StepError, a bug, or a signal.
-
-Everything the step does happens inside `run`. A StepError becomes the step's failure message;
-any other exception is a bug in the template, so its traceback goes to the verbose log and the
-user gets a short message asking for a report. SIGTERM or SIGINT, whenever it comes, ends in
-`stopped`: the child this run created is cancelled once, and the outputs say what happened.
-Every path publishes what is known by then, the child's ids and URL included.
+"""The one place where a run ends: success, a StepError, a bug, or a signal; every path publishes
+what is known by then. More in docs/design.md.
 """
 
 import atexit
@@ -30,28 +25,19 @@ from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
 API_KEY_PARAMETER = "ChildProject.Api.Key"
-# Beyond *Wait for Deployment*: the lookups before the child is created, and the calls after the
-# wait (a cancel on timeout, the outputs). The whole step ends within the two together.
+# Beyond *Wait for Deployment*: the lookups before the child is created, the calls after the wait.
 STEP_MARGIN_SECONDS = 60
 
 
 def run(host, clock=None, session=None, install=None, request_timeout=None):
-    """Run the step on `host`; return the process exit code (0 success, 1 failure).
-
-    `request_timeout` (seconds) replaces the client's own limit per request (the CLI's
-    --request-timeout); None keeps REQUEST_TIMEOUT_SECONDS.
-    """
+    """Run the step on `host`; return the process exit code (0 success, 1 failure)."""
     with warnings_to_verbose(host):
         return _run(host, clock or SystemClock(), session, install, request_timeout)
 
 
 @contextmanager
 def warnings_to_verbose(host):
-    """Library warnings (urllib3 on an old OpenSSL, a deprecation) go to the verbose log.
-
-    Python prints warnings on stderr, which Octopus shows as errors and, with
-    FailScriptOnErrorOutput, turns into a failed step.
-    """
+    """Library warnings go to the verbose log, not to stderr (which can fail the step)."""
     previous = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
@@ -65,7 +51,7 @@ def warnings_to_verbose(host):
 
 
 def _run(host, clock, session, install, request_timeout=None):
-    """The run inside one signal guard: SIGTERM or SIGINT at any moment ends in `stopped`."""
+    """The run inside one signal guard."""
     host.add_secret(host.variable(API_KEY_PARAMETER).strip())
     made = {}
     with cancellation_signals():
@@ -93,7 +79,7 @@ def _steps(host, clock, session, install, made, request_timeout):
 
 
 def failed(host, message):
-    """Fail the step; outputs not yet set say why (with the release and the child, if known)."""
+    """Fail the step; outputs not yet set say why (and which child, if known)."""
     if host.train is not None and not host.outputs_published:
         host.train.abandon(message)
     if not host.outputs_published:      # later steps and approvals read them
@@ -104,8 +90,7 @@ def failed(host, message):
 
 
 def stopped(host, clock, client, message):
-    """Told to stop: cancel the child if this run created it (once, within seconds), publish
-    what is known, fail. Later signals are ignored by the guard, so this runs to its end."""
+    """Told to stop: cancel the child if this run created it (once), publish what is known, fail."""
     if host.train is not None:
         return stopped_train(host, clock, client, message)
     known = host.known_outcome or nothing_to_deploy("Canceled", "")
@@ -119,15 +104,8 @@ def stopped(host, clock, client, message):
 
 
 def make_client(settings, host, clock, session=None, request_timeout=None):
-    """An OctopusClient that logs each call at verbose level and keeps to the step's time.
-
-    The step must end within *Wait for Deployment* plus STEP_MARGIN_SECONDS whatever the server
-    does: the client starts no retry and lets no request run past that deadline, and each
-    request has `request_timeout` seconds at most (REQUEST_TIMEOUT_SECONDS by default).
-
-    A `user:password@` from the Base Url goes to the session (an Authorization header on each
-    request to that server), never into a URL the step prints or builds, and is masked anywhere.
-    """
+    """An OctopusClient that logs each call at verbose level and keeps to the step's deadline;
+    a Base Url's `user:password@` goes to the session, never into a URL, and is masked."""
     deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS \
         + settings.ring_pause_minutes * 60 * len(settings.rings)
     if settings.server_credentials:
@@ -141,8 +119,7 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
 
 
 def rounds(settings):
-    """How many *Wait for Deployment* a run may take: one per wave of a train (and as many
-    again for a roll back); one for a single child."""
+    """How many *Wait for Deployment* a run may take: one per wave and ring (twice with RollBack)."""
     if not (settings.is_train or settings.is_rings):
         return 1
     return len(settings.waves) * max(1, len(settings.rings)) * (
@@ -157,12 +134,7 @@ def register_credentials(host, user, password):
 
 
 def tls_verify(settings):
-    """What to pass as `verify`: True (system bundle, REQUESTS_CA_BUNDLE) or a bundle with the PEM.
-
-    The PEM is added to the bundle the worker already trusts (REQUESTS_CA_BUNDLE, else
-    certifi's) rather than replacing it, so a proxy with a public certificate keeps working.
-    Verification is never switched off.
-    """
+    """What to pass as `verify`: True, or the worker's bundle plus the PEM (never replacing it)."""
     if not settings.trusted_certificate:
         return True
     handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="octopus-ca-", delete=False,

@@ -1,8 +1,5 @@
-"""One parse of every parameter into a frozen Settings value.
-
-Parsing never stops at the first problem: each row of the parameter table is checked, every
-problem is collected, and a single ConfigurationError names each parameter by its label, quotes
-the value received and says what is accepted. Nothing talks to Octopus before this succeeds.
+"""One parse of every parameter into a frozen Settings value; every problem is collected into one
+ConfigurationError, and nothing talks to Octopus before this succeeds.
 """
 
 from dataclasses import dataclass, field
@@ -77,8 +74,7 @@ class Settings:
     parent: ParentContext = ParentContext()
     queue_time: object = None       # UTC datetime parsed from `schedule`; None: deploy now
     queue_reason: str = ""
-    # (user, password) taken out of a Base Url such as https://user:pass@host; None when absent.
-    # Kept apart so server_url, and every URL built from it, never holds the password.
+    # (user, password) from a Base Url, kept apart so no URL built from server_url holds them.
     server_credentials: object = field(default=None, repr=False)
     # The release train; the defaults are a one-child step.
     train_parallelism: int = 4
@@ -115,7 +111,7 @@ def is_unresolved(value):
 
 def read_value(read, row):
     """The parameter's text, falling back to its default and to the system variable it names.
-    A cleared *Tenant Name* arrives blank, not as its default: untenanted, as in v29."""
+    A cleared *Tenant Name* stays blank (untenanted), as in v29."""
     value = read(row.name)
     if is_unresolved(value) and row.kind != "plan":     # a plan bound to nothing is no plan
         value = ""
@@ -128,10 +124,8 @@ def read_value(read, row):
 
 
 def parse_settings(read, now=None, local_zone=None):
-    """Return Settings from `read(name) -> str`, or raise one ConfigurationError listing all problems.
-
-    `now` (UTC) is needed to refuse a schedule in the past; without it the schedule is not read.
-    """
+    """Settings from `read(name)`, or one ConfigurationError listing all problems (no `now`: the
+    schedule is not read)."""
     problems = []
     values = {}
     for row in PARAMETERS:
@@ -166,7 +160,7 @@ def _single_name(waves, text):
 
 
 def _check_expiry_fits(queue_time, expiry_minutes):
-    """A date so far ahead that the queue expiry passes year 9999 cannot be sent to Octopus."""
+    """A queue expiry past year 9999 cannot be sent to Octopus."""
     try:
         queue_time + timedelta(minutes=expiry_minutes or 0)
     except OverflowError:

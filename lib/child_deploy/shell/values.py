@@ -1,8 +1,5 @@
-"""Turning one parameter's text into its typed value, by the kind its row in the table names.
-
-Each converter raises ValueError with the whole message for the operator: the parameter's label,
-the value received (quoted, passwords hidden) and what is accepted. settings.py collects them.
-"""
+"""Turning one parameter's text into its typed value. A converter's ValueError is the whole
+message: the label, the value (quoted, passwords hidden), what is valid."""
 
 import re
 import ssl
@@ -216,7 +213,7 @@ _CONVERTERS = {
 
 
 def split_credentials(url):
-    """(the URL without `user:password@`, (user, password) decoded, or None when there are none)."""
+    """(the URL without `user:password@`, (user, password) decoded or None)."""
     parts = urlsplit(url)
     userinfo, at, host = parts.netloc.rpartition("@")
     if not at:
@@ -226,8 +223,7 @@ def split_credentials(url):
 
 
 def hide_password(text):
-    """`text` with the password of any `scheme://user:password@` in it (or a lone user, which is
-    then a token) replaced by asterisks."""
+    """`text` with any `scheme://user:password@` password (or a lone user: a token) masked."""
     def masked(match):
         user, colon, _password = match.group(1).partition(":")
         return "://" + (user + ":" if colon else "") + "********@"

@@ -1,11 +1,5 @@
-"""Planning a train's children side by side, told in wave order.
-
-Planning only reads, and each read waits on the network: a hundred children one after the
-other at 20 ms a request take seconds. The first child is planned alone (it makes the reads
-every child shares); the others are planned by a few daemon threads, each child's log lines
-and outputs held back and then told, child after child, in the order of the waves, so the log
-reads the same whatever the threads' timing. Daemon threads: a step told to stop does not wait
-for reads nobody needs any more.
+"""Planning a train's children side by side on a few daemon threads (the first alone: it makes
+the shared reads), each child's log held back and told in wave order. More in docs/design.md.
 """
 
 import threading
@@ -14,8 +8,7 @@ PLANNING_READERS = 4
 
 
 class HeldLog:
-    """The step's host as a child planned off the main thread sees it: what the child says
-    and publishes waits here until its turn comes (`tell`)."""
+    """A child's host off the main thread: what it says and publishes waits for `tell`."""
 
     def __init__(self, host):
         self.host, self._calls = host, []

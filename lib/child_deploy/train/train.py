@@ -1,10 +1,5 @@
-"""The release train: many children in one step, planned first, then applied.
-
-Like Terraform's plan and apply: every child is decided by the single child's own code (look
-up, choose, decide, no change) before any is deployed, and the plan is a value that is printed,
-published and saved. Only a plan without problems is applied: wave after wave, a few children
-of a wave side by side, all of them waited for with one poll per cycle. A child that fails
-stops the train, or not, or rolls back what the train changed, as *When a child fails* says.
+"""The release train: many children in one step, every one planned by the single child's code
+before any is deployed, then applied wave by wave. More in docs/design.md.
 """
 
 from dataclasses import replace
@@ -70,8 +65,7 @@ def run_train(settings, client, host, clock, plan_child):
 
 
 def history_pages(children):
-    """Pages of recent history a train reads once: two deployments per child (its destination's
-    current one, its newest in a source), in pages of 100; never more for a longer history."""
+    """Pages of recent history a train reads once: two deployments per child."""
     return max(1, -(-2 * children // HISTORY_PAGE))
 
 
@@ -140,8 +134,7 @@ class Train:
         self.host.outputs_published = True
 
     def abandon(self, message):
-        """The step failed outside the train's own paths (a lost server, a bug): every output
-        still says what is known, each child's ids and URL included."""
+        """The step failed outside the train's own paths: every output still says what is known."""
         for child in self.children:
             known = child.host.known_outcome
             if known is not None and not child.host.outputs_published:

@@ -1,8 +1,5 @@
-"""What a release train tells people: the plan table, the manifest, the train's outcome.
-
-Pure functions over plain values, so the table an approver reviews and the outcome a later step
-reads are decided in one place and tested without a server.
-"""
+"""What a release train tells people: the plan table, the manifest, the train's outcome; pure
+functions over plain values, tested without a server."""
 
 import json
 import re
@@ -10,10 +7,9 @@ from collections import namedtuple
 
 from ..rules.selection import release_movement
 
-# One child as the reports see it. `before`: what the destination ran when the train was
-# planned; `chosen`: the release the plan picked ("" when none); `planned`: Deploy, WhatIf, a
-# single-child outcome such as AlreadyDeployed, or Error; `result`: the ChildOutcome at the end;
-# `rollback`: how its roll back ended, "" if none. With tenant rings, `ring` (else 0) and `tenant`.
+# One child as the reports see it. `before`: what the destination ran when planned; `planned`:
+# Deploy, WhatIf, a single-child outcome or Error; `result`: the ChildOutcome at the end; with
+# tenant rings, `ring` (else 0) and `tenant`.
 class ChildLine(namedtuple("ChildLine", "name wave before chosen movement planned reason result "
                                         "rolled_back rollback ring tenant",
                            defaults=("", 0, ""))):
@@ -122,6 +118,6 @@ def train_outcome(lines, what_if, rollback_tried, destination="the destination")
 
 
 def plan_artifact_name(step_name):
-    """`<step name>.TrainPlan.md`: two train steps of one parent deployment keep both plans."""
+    """`<step name>.TrainPlan.md`, so two train steps of one parent deployment keep both plans."""
     name = "{0}.TrainPlan.md".format(step_name.strip()) if step_name.strip() else "TrainPlan.md"
     return re.sub(r'[\\/:*?"<>|]', "_", name)

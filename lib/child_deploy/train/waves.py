@@ -1,8 +1,5 @@
-"""The release train's two parameters of many lines: the waves and the pinned versions.
-
-Both are parsed with the other parameters (settings.py), so a problem in either is reported
-with every other problem, naming the parameter's label; so are those found in the space.
-"""
+"""The release train's two parameters of many lines, the waves and the pinned versions, parsed
+with the others (settings.py) so their problems are reported with every other problem."""
 
 import json
 from collections import namedtuple
@@ -17,10 +14,7 @@ GROUP_PREFIX = "group:"
 
 
 def parse_waves(text, problems, label="Child Project Name"):
-    """The train's waves: one per line, names split at commas, `group: X` for a project group.
-
-    A project named twice deploys once, in its first wave (train.py says so in the log).
-    """
+    """The train's waves: one per line, names split at commas, `group: X` for a project group."""
     waves = []
     for line in text.splitlines():
         line = line.strip()
@@ -71,7 +65,7 @@ def _pinned_manifest(label, text):
 
 def expand_groups(client, host, waves):
     """Each wave's names (a group's, for `group:`), and the problems; a project named again
-    deploys once, in its first wave, as said."""
+    deploys once, in its first wave."""
     expanded, first, problems = [], {}, []
     for wave in waves:
         names, kept = wave.names, []
