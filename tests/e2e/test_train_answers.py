@@ -112,6 +112,19 @@ def test_every_problem_is_reported_at_once_with_a_close_name(step, sim, suite):
         in tenant.result_message
 
 
+def test_one_child_reports_every_name_it_cannot_find_at_once(step, sim, suite):
+    run = step("Web APX", "Production", parent_environment="Production", **{
+        "Destination.EnvironmentName": "Productoin", "Tenant.Name": "Acm",
+        "SourceEnvironment.Name": "Stagin"})
+    assert run.exit_code != 0 and all(ds == [] for ds in made(sim, suite).values())
+    message = run.result_message
+    assert message.count("was not found") == 4, message
+    for name, close in (("Project \"Web APX\"", "Web API"), ("\"Productoin\"", "Production"),
+                        ("\"Stagin\"", "Staging"), ("Tenant \"Acm\"", "")):
+        assert name in message, (name, message)
+        assert close in message
+
+
 def test_each_child_says_each_change_of_its_state_once_without_a_percentage(step, sim, suite):
     for name in ("Web API", "Scheduling Service"):
         sim.world.set_task_script(suite.projects[name], TaskScript(run_seconds=60))

@@ -2,13 +2,12 @@
 new plan with it (each difference a row: child, what differs, approved, now)."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from child_deploy.base.errors import ConfigurationError
 from child_deploy.shell.settings import parse_settings
-from dataclasses import replace
-
 from child_deploy.train.approved import parse_plan, plan_differences, plan_json
 from child_deploy.train.waves import pinned
 from child_deploy.train.train_report import ChildLine
@@ -142,3 +141,24 @@ def test_each_kind_of_decision_is_one_row_of_the_plan():
 
 def test_the_json_keeps_names_as_written():
     assert '"Zürich Web"' in plan_json([row("Zürich Web")])
+
+
+def test_the_first_line_says_an_approved_plan_governs_the_release():
+    from child_deploy.shell.flow import summary
+    given = settings(**{"Project.Name": "Database\nWeb API", "ApprovedPlan": plan_json(APPROVED[:2])})
+    assert "release as approved," in summary(given)
+    assert "release (newest that qualifies)," in summary(settings(**{"Project.Name": "Web API"}))
+
+
+def test_a_rings_plan_keeps_each_tenants_row_apart():
+    """Rings plan one row per (child, tenant): the JSON names the tenant, and a difference for
+    one tenant is not hidden by another's row of the same child."""
+    acme, globex = (row("Web API")._replace(tenant=t, ring=n) for n, t in ((1, "Acme"), (2, "Globex")))
+    text = plan_json([acme, globex])
+    assert [r.get("Tenant") for r in json.loads(text)] == ["Acme", "Globex"]
+    approved = parse_plan(text, "Approved plan", "")
+    assert [c.key for c in approved] == ["Web API/Acme", "Web API/Globex"]
+    assert plan_differences(approved, [acme, globex])[0] == []
+    moved = globex._replace(before="1.5")
+    assert plan_differences(approved, [acme, moved])[0] == [
+        ("Web API/Globex", "destination runs", "1.0", "1.5")]

@@ -10,7 +10,7 @@ from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..acting.preflight import check_delivery
-from ..base.errors import ConfigurationError, NoReleaseError
+from ..base.errors import ConfigurationError, NoReleaseError, NotFoundError
 from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
@@ -64,7 +64,8 @@ def summary(settings):
             ", ".join(w.names) or "group: " + w.group for w in settings.waves)
     return ("Deploying {0} to {1}: mode {2}, release {3}, channel {4}{5}.".format(
         what, settings.destination_environment, settings.deployment_mode,
-        settings.release_pattern or "(newest that qualifies)",
+        "as approved" if settings.approved_plan else (
+            settings.release_pattern or "(newest that qualifies)"),
         settings.channel_name or "(default)",
         ", tenant " + " / ".join(settings.tenant_name.splitlines()) if settings.tenant_name else ""))
 
@@ -76,19 +77,33 @@ def same_source_and_destination(settings, target):
 
 def resolve_names(client, host, settings, catalog):
     """The Target (without its source plan) and the tenant decision, not yet published: every
-    name is looked up first, so a typo fails every path (only *Steps to skip* waits)."""
-    project = catalog.project(settings.project_name)
+    name is looked up first, so a typo fails every path (only *Steps to skip* waits), and every
+    name that is not found is reported together."""
+    problems = []
+
+    def look(find, *args):
+        try:
+            return find(*args)
+        except NotFoundError as error:
+            problems.append(error)
+
+    project = look(catalog.project, settings.project_name)
     environments = catalog.environments()
-    destination = pick_by_name(environments, settings.destination_environment, "Environment",
-                               "Destination Environment Name")
-    source = pick_by_name(environments, settings.source_environment, "Environment",
-                          "Source Environment Name") if settings.source_environment else None
-    tenant = find_tenant(client, settings.tenant_name) if settings.tenant_name else None
-    channel = resolve_channel(client, project, settings.channel_name, catalog.channels(project))
-    machines = requested_machines(settings, client)
-    tenancy = decide_tenant(project, tenant, destination)
-    target = Target(client.space_id, project, channel, destination, source, None, tenancy.tenant,
-                    tenancy.tenant and tenancy.tenant["Id"],
+    destination = look(pick_by_name, environments, settings.destination_environment,
+                       "Environment", "Destination Environment Name")
+    source = settings.source_environment and look(
+        pick_by_name, environments, settings.source_environment, "Environment",
+        "Source Environment Name")
+    tenant = settings.tenant_name and look(find_tenant, client, settings.tenant_name)
+    channel = project and look(resolve_channel, client, project, settings.channel_name,
+                               catalog.channels(project))
+    machines = look(requested_machines, settings, client)
+    if problems:
+        raise problems[0] if len(problems) == 1 else NotFoundError("\n".join(
+            ["{0} names were not found:".format(len(problems))] + [str(p) for p in problems]))
+    tenancy = decide_tenant(project, tenant or None, destination)
+    target = Target(client.space_id, project, channel, destination, source or None,
+                    None, tenancy.tenant, tenancy.tenant and tenancy.tenant["Id"],
                     {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
                     catalog.history or RecentHistory(client, [project["Id"]]))
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
