@@ -1,4 +1,8 @@
-"""Large histories build fast and the routes stay fast on them."""
+"""Large histories build fast and the routes stay fast on them.
+
+Measured in CPU time of this process (the simulator answers from threads of it), not wall time:
+the suite runs four workers on two cores, and another worker's load must not fail a claim
+about the simulator's own cost."""
 
 import time
 
@@ -7,21 +11,21 @@ from octopus_sim import history
 
 def test_ten_thousand_deployments_build_quickly_and_serve_fast(api, sim, suite):
     project = suite.projects["Scheduling Service"]
-    started = time.monotonic()
+    started = time.process_time()
     made = history.generate(sim.world, project, releases=2000, deployments=10000,
                             environments=["Development", "Test", "Staging", "Production"], failure_every=7,
                             version_prefix="3000.0.")
-    built = time.monotonic() - started
+    built = time.process_time() - started
     assert len(made.releases) == 2000 and len(made.deployments) == 10000
     assert built < 3.0, built
     env = suite.environments["Staging"].id
-    started = time.monotonic()
+    started = time.process_time()
     page = api.get("/api/Spaces-1/deployments?projects=%s&environments=%s&taskState=Success&take=1" % (project.id, env))
     tasks = api.get("/api/tasks?project=%s&environment=%s&states=Success&name=Deploy&take=1&spaces=Spaces-1"
                     % (project.id, env))
     releases = api.get("/api/Spaces-1/projects/%s/releases?take=5" % project.id)
     template = api.get("/api/Spaces-1/releases/%s/deployments/template" % made.releases[-1].id)
-    served = time.monotonic() - started
+    served = time.process_time() - started
     assert served < 2.0, served
     assert page["TotalResults"] > 2000 and page["Items"][0]["EnvironmentId"] == env
     assert tasks["Items"][0]["State"] == "Success"
