@@ -1,0 +1,139 @@
+"""Pins for the release train's own parts, from the mutants its tests let through: the convoy's
+pause and its answer to a signal, the planning threads' held-back log, the pages of recent
+history, and the pin lines of *Pinned versions*. No server and no real waiting."""
+
+import signal
+import threading
+
+import pytest
+
+from child_deploy.acting import waiting
+from child_deploy.acting.convoy import Convoy
+from child_deploy.base.errors import StepCancelledError
+from child_deploy.train import planning
+from child_deploy.train.planning import HeldLog, plan_side_by_side
+from child_deploy.train.train import history_pages
+from child_deploy.train.waves import parse_pins
+from fakes import FakeClock
+
+
+class Recorder:
+    """A host, or a client, that only records what it was asked."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *arguments: self.calls.append((name,) + arguments)
+
+
+class Following:
+    """A child's Follow as the convoy sees it: it is told when its wait begins."""
+
+    def __init__(self, task_id):
+        self.outcome = type("Started", (), {"task_id": task_id})()
+        self.begun = []
+
+    def begin(self, deadline):
+        self.begun.append(deadline)
+
+
+def convoy_of(clock, *seconds_left):
+    client = Recorder()
+    convoy = Convoy(client, clock, Recorder())
+    for number, left in enumerate(seconds_left, start=1):
+        convoy.add("child {0}".format(number), Following("ServerTasks-{0}".format(number)),
+                   clock.monotonic() + left)
+    return convoy, client
+
+
+def test_each_child_is_told_its_wait_begins_with_its_own_deadline():
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, 30, 600)
+    assert [w.follow.begun for w in convoy.watches] == [[clock.monotonic() + 30],
+                                                        [clock.monotonic() + 600]]
+
+
+@pytest.mark.parametrize("seconds_left, slept", [
+    ((0.25, 600), 0.25),     # the soonest child's deadline comes before the next poll
+    ((600, 0.25), 0.25),     # whichever child it is
+    ((600, 900), 1.0),       # else the first poll interval
+    ((-5, 600), 0.0),        # a deadline already passed: no sleep at all
+])
+def test_the_pause_never_sleeps_past_the_soonest_childs_deadline(seconds_left, slept):
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, *seconds_left)
+    convoy.pause()
+    assert clock.sleeps == [slept]
+
+
+def test_a_pause_with_no_child_left_does_not_sleep():
+    clock = FakeClock()
+    Convoy(Recorder(), clock, Recorder()).pause()
+    assert clock.sleeps == []
+
+
+def test_a_signal_swallowed_between_two_polls_stops_the_next_cycle_before_it_polls(monkeypatch):
+    guard = waiting.SignalGuard()
+    monkeypatch.setattr(waiting, "_GUARD", [guard])
+    convoy, client = convoy_of(FakeClock(), 600)
+    with pytest.raises(StepCancelledError):
+        guard.handle(signal.SIGTERM, None)     # raised while some `except StepError` ran
+    with pytest.raises(StepCancelledError, match="signal"):
+        convoy.cycle()
+    assert client.calls == []
+
+
+def test_what_a_planning_thread_says_reaches_the_step_in_order_when_told():
+    host = Recorder()
+    held = HeldLog(host)
+    held._emit("info", "Planning Web API")     # what info() and warning() call
+    held.progress(40, "Web API: reading releases")
+    held.set_output("ReleaseToPromote", "2021.1.1.1")
+    held.artifact("/tmp/notes.md", "Web API.ReleaseNotes.md")
+    assert host.calls == []
+    held.tell()
+    assert host.calls == [("_emit", "info", "Planning Web API"),
+                          ("progress", 40, "Web API: reading releases"),
+                          ("set_output", "ReleaseToPromote", "2021.1.1.1", False),
+                          ("artifact", "/tmp/notes.md", "Web API.ReleaseNotes.md")]
+    held.tell()
+    assert len(host.calls) == 4                  # told once
+
+
+class Child:
+    def __init__(self, name):
+        self.name, self.host = name, type("ChildHost", (), {"parent": Recorder()})()
+
+
+@pytest.mark.parametrize("children, threads", [(20, 4), (3, 2), (1, 0)])
+def test_planning_starts_only_a_few_threads_however_many_children(monkeypatch, children, threads):
+    started, real = [], threading.Thread
+
+    def counted(*arguments, **keywords):
+        started.append(keywords.get("name"))
+        return real(*arguments, **keywords)
+
+    monkeypatch.setattr(planning.threading, "Thread", counted)
+    planned = []
+    plan_side_by_side([Child(str(n)) for n in range(children)], lambda c: planned.append(c.name))
+    assert started == ["train-planning"] * threads
+    assert sorted(planned, key=int) == [str(n) for n in range(children)]
+
+
+@pytest.mark.parametrize("children, pages", [(1, 1), (50, 1), (51, 2), (100, 2), (101, 3)])
+def test_the_recent_history_holds_two_deployments_per_child_in_pages_of_100(children, pages):
+    assert history_pages(children) == pages
+
+
+@pytest.mark.parametrize("line", ["Web API::", "::2021.1.1.1", "Web API 2021.1.1.1", " :: "])
+def test_a_pin_line_without_a_project_or_a_version_is_refused_with_its_line_number(line):
+    with pytest.raises(ValueError) as refused:
+        parse_pins("Database::2021.1.0.1\n" + line)
+    assert str(refused.value).startswith('"Pinned versions" line 2 must look like Project::Version')
+    assert '(got "{0}")'.format(line.strip()) in str(refused.value)
+
+
+def test_pin_lines_are_trimmed_and_blank_lines_skipped():
+    assert parse_pins(" Web API :: 2021.1.1.1 \n\n Database::1.0") == (
+        ("Web API", "2021.1.1.1"), ("Database", "1.0"))
