@@ -67,6 +67,14 @@ def test_the_pause_never_sleeps_past_the_soonest_childs_deadline(seconds_left, s
     assert clock.sleeps == [slept]
 
 
+def test_the_convoy_polls_every_second_at_first_then_backs_off_to_five_seconds():
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, 3600)
+    for _ in range(11):
+        convoy.pause()
+    assert clock.sleeps == [1.0] * 5 + [1.5, 2.25, 3.375, 5.0, 5.0, 5.0]
+
+
 def test_a_pause_with_no_child_left_does_not_sleep():
     clock = FakeClock()
     Convoy(Recorder(), clock, Recorder()).pause()
