@@ -9,7 +9,7 @@ import pytest
 
 from child_deploy.acting import waiting
 from child_deploy.acting.convoy import Convoy
-from child_deploy.base.errors import StepCancelledError
+from child_deploy.base.errors import StepCancelledError, StepError
 from child_deploy.train import planning
 from child_deploy.train.planning import HeldLog, plan_side_by_side
 from child_deploy.train.train import history_pages
@@ -90,6 +90,107 @@ def test_a_signal_swallowed_between_two_polls_stops_the_next_cycle_before_it_pol
     with pytest.raises(StepCancelledError, match="signal"):
         convoy.cycle()
     assert client.calls == []
+
+
+class Octopus:
+    """The one `tasks?ids=` read of each cycle: answers (a list of tasks, or an error) in turn."""
+
+    def __init__(self, *answers):
+        self.answers, self.deadlines, self.asked = list(answers), [], []
+
+    def with_deadline(self, deadline):
+        self.deadlines.append(deadline)
+        return self
+
+    def get(self, path, params=None):
+        self.asked.append((path, params["ids"]))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return {"Items": answer}
+
+
+class Followed(Following):
+    """A child's Follow: what it was handed, how it ended; a failing poll when told to."""
+
+    def __init__(self, task_id, fail_poll=None):
+        super().__init__(task_id)
+        self.polled, self.fail_poll = [], fail_poll
+
+    def on_poll(self, task):
+        self.polled.append(task["State"])
+        if self.fail_poll:
+            raise self.fail_poll
+
+    def conclude(self, waited):
+        return ("concluded", waited.task.get("State"), waited.timed_out)
+
+    def lost(self, error):
+        raise StepError("lost: {0}".format(error))
+
+
+def running(number, state="Executing", completed=False):
+    return {"Id": "ServerTasks-{0}".format(number), "State": state, "IsCompleted": completed}
+
+
+def convoy_with(clock, octopus, *follows_and_seconds):
+    convoy = Convoy(octopus, clock, Recorder())
+    for number, (follow, left) in enumerate(follows_and_seconds, start=1):
+        convoy.add("child {0}".format(number), follow, clock.monotonic() + left)
+    return convoy
+
+
+def test_one_read_serves_every_child_a_finished_one_ends_and_the_others_are_handed_their_task():
+    clock, first, second = FakeClock(), Followed("ServerTasks-1"), Followed("ServerTasks-2")
+    octopus = Octopus([running(1, "Success", True), running(2)], [running(2, "Failed", True)])
+    convoy = convoy_with(clock, octopus, (first, 600), (second, 900))
+    [ended] = convoy.cycle()
+    assert ended == ("child 1", ("concluded", "Success", False), None)
+    assert (first.polled, second.polled, len(convoy)) == ([], ["Executing"], 1)
+    assert [e.outcome for e in convoy.cycle()] == [("concluded", "Failed", False)]
+    assert octopus.asked == [("tasks", "ServerTasks-1,ServerTasks-2"), ("tasks", "ServerTasks-2")]
+    assert len(convoy) == 0
+
+
+@pytest.mark.parametrize("left, timed_out", [(0.5, False), (0.0, True), (-1.0, True)])
+def test_a_running_child_times_out_exactly_at_its_deadline_with_its_last_known_task(left, timed_out):
+    clock, follow = FakeClock(), Followed("ServerTasks-1")
+    octopus = Octopus([running(1, "Queued")], StepError("503 twice"))
+    octopus.answers[1].retryable = True
+    convoy = convoy_with(clock, octopus, (follow, 10))
+    assert convoy.cycle() == []
+    clock.sleep(10 - left)
+    ended = convoy.cycle()
+    assert [e.outcome for e in ended] == ([("concluded", "Queued", True)] if timed_out else [])
+
+
+def test_a_poll_that_may_work_next_time_costs_that_poll_only_and_is_said_by_its_first_line():
+    clock, follow = FakeClock(), Followed("ServerTasks-1")
+    trouble = StepError("Octopus answered 503.\nDetails nobody needs")
+    trouble.retryable = True
+    convoy = convoy_with(clock, Octopus(trouble, [running(1)]), (follow, 600))
+    assert convoy.cycle() == [] and follow.polled == []
+    assert convoy.host.calls == [("verbose", "Could not read the children's state this time "
+                                             "(Octopus answered 503.); still waiting.")]
+    assert convoy.cycle() == [] and follow.polled == ["Executing"]
+
+
+def test_a_poll_that_cannot_work_fails_the_wait():
+    convoy = convoy_with(FakeClock(), Octopus(StepError("401 Unauthorized")),
+                         (Followed("ServerTasks-1"), 600))
+    with pytest.raises(StepError, match="401"):
+        convoy.cycle()
+
+
+def test_a_child_whose_following_fails_ends_with_that_error_and_the_others_go_on():
+    clock = FakeClock()
+    broken = Followed("ServerTasks-1", fail_poll=StepError("interruption unreadable"))
+    other = Followed("ServerTasks-2")
+    convoy = convoy_with(clock, Octopus([running(1), running(2)]), (broken, 600), (other, 600))
+    [ended] = convoy.cycle()
+    assert (ended.key, ended.outcome, str(ended.error)) == (
+        "child 1", None, "lost: interruption unreadable")
+    assert other.polled == ["Executing"] and len(convoy) == 1
 
 
 def test_what_a_planning_thread_says_reaches_the_step_in_order_when_told():
