@@ -114,3 +114,9 @@ def test_every_new_kind_changes_one_line_and_a_message_being_joined_is_left_alon
         changed = mutants.mutated_source(ACTING, mutant.index).splitlines()
         assert sum(a != b for a, b in zip(original.splitlines(), changed)) == 1, mutant
     assert all(m.line not in (6, 7) for m in mutants.list_mutants(ACTING))
+
+
+def test_the_files_of_one_run_have_distinct_names_so_pytest_can_import_them_together():
+    for module in mutate.TEST_MAP:
+        names = [os.path.basename(path) for path in mutate.tests_for(module)]
+        assert len(names) == len(set(names)), module
