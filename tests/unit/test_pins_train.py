@@ -246,3 +246,15 @@ def test_a_pin_line_without_a_project_or_a_version_is_refused_with_its_line_numb
 def test_pin_lines_are_trimmed_and_blank_lines_skipped():
     assert parse_pins(" Web API :: 2021.1.1.1 \n\n Database::1.0") == (
         ("Web API", "2021.1.1.1"), ("Database", "1.0"))
+
+
+def test_the_outcome_table_of_a_roll_back_has_its_column_before_the_reason():
+    from child_deploy.train.train_report import ChildLine, outcome_table
+    lines = [ChildLine("Web API", 2, "2021.1.0.1", "2021.1.1.1", "upgrade", "Deploy",
+                       "Deployed 2021.1.1.1, then rolled back to 2021.1.0.1.", "RolledBack",
+                       True, "RolledBack")]
+    table = outcome_table(lines).splitlines()
+    assert table[0] == "| Child | Wave | Before | Chosen | Outcome | Roll back | Reason |"
+    assert table[1] == "|" + "---|" * 7
+    assert table[2] == ("| Web API | 2 | 2021.1.0.1 | 2021.1.1.1 | Deployed | to 2021.1.0.1: "
+                        "RolledBack | Deployed 2021.1.1.1, then rolled back to 2021.1.0.1. |")
