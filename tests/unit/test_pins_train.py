@@ -258,3 +258,42 @@ def test_the_outcome_table_of_a_roll_back_has_its_column_before_the_reason():
     assert table[1] == "|" + "---|" * 7
     assert table[2] == ("| Web API | 2 | 2021.1.0.1 | 2021.1.1.1 | Deployed | to 2021.1.0.1: "
                         "RolledBack | Deployed 2021.1.1.1, then rolled back to 2021.1.0.1. |")
+
+
+def children_saying(step, *names):
+    children = [Child(name) for name in names]
+    for child in children:
+        child.host.parent = step
+    return children
+
+
+def test_each_childs_planning_log_is_told_as_soon_as_it_and_those_before_it_are_planned():
+    step, first_told = Recorder(), threading.Event()
+    told = step.__getattr__("_emit")
+    step.__dict__["_emit"] = lambda *a: (told(*a), a[1] == "1 planned" and first_told.set())
+
+    def plan_one(child):
+        if child.name == "2":                    # the last child waits to hear child 1 told
+            assert first_told.wait(5), "child 1's lines were held until every child was planned"
+        child.host.parent._emit("info", child.name + " planned")
+
+    plan_side_by_side(children_saying(step, "0", "1", "2"), plan_one)
+    assert step.calls == [("_emit", "info", n + " planned") for n in "012"]
+
+
+def test_when_a_child_cannot_be_planned_the_others_lines_are_still_told_and_their_host_given_back():
+    step, second_done = Recorder(), threading.Event()
+
+    def plan_one(child):
+        if child.name == "1":
+            assert second_done.wait(5)
+            raise StepError("1 cannot be planned")
+        child.host.parent._emit("info", child.name + " planned")
+        if child.name == "2":
+            second_done.set()
+
+    children = children_saying(step, "0", "1", "2")
+    with pytest.raises(StepError, match="1 cannot be planned"):
+        plan_side_by_side(children, plan_one)
+    assert step.calls == [("_emit", "info", "0 planned"), ("_emit", "info", "2 planned")]
+    assert all(child.host.parent is step for child in children)
