@@ -37,3 +37,21 @@ def test_each_running_child_of_a_train_says_once_what_it_waits_for_and_how_long(
         said = re.findall(r"\[{0}\] Waiting for {0} 2021\.1\.1\.1 in Production \(up to 900 s\)\."
                           .format(name), run.text())
         assert len(said) == 1, name
+
+
+def test_the_log_says_what_is_planned_and_the_outcome_table_gives_each_childs_own_reason(
+        step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(
+        run_seconds=5, outcome="Failed", error_message="Step 1 failed"))
+    run = step(SUITE, "Production", **{"Train.OnFailure": "Continue"})
+    assert run.exit_code != 0
+    text = run.text()
+    assert "Planning the release train: 3 children in 3 waves to Production." in text
+    outcome = text[text.index("The train's outcome"):]
+    children = each_child(run.outputs)
+    for name in ("Web API", "Web UI"):
+        reason = " ".join(children[name]["ChildOutcomeReason"].split()).replace("|", "\\|")
+        [row] = [line for line in outcome.splitlines() if line.lstrip().startswith(
+            "| {0} |".format(name))][:1]
+        assert row.rstrip().endswith("| {0} |".format(reason)), (row, reason)
+    assert "Step 1 failed" in children["Web API"]["ChildOutcomeReason"]
