@@ -73,3 +73,50 @@ def test_every_module_gets_tests_unit_first():
         assert kinds == sorted(kinds, key=lambda kind: kind != "unit"), module
         assert any(kind == "e2e" for kind in kinds), module
     assert mutate.tests_for("entry") == ["tests/unit", "tests/e2e"]
+
+
+ACTING = '''def wait(watches, clock, total=0):
+    """A call in a docstring(...) is text."""
+    raise_if_signalled()
+    clock.sleep(min(1.0, max(0.0, total)))
+    total += 2 * len(watches)
+    note = "waited " + str(total) + " s"
+    note += " more"
+    return note
+'''
+
+
+def test_dropped_calls_min_max_swaps_and_augmented_arithmetic_are_mutants():
+    points = [(m.line, m.kind, m.before, m.after) for m in mutants.list_mutants(ACTING)]
+    assert points == [
+        (1, "number", "0", "1"),
+        (3, "dropped call", "raise_if_signalled(...)", "pass"),
+        (4, "number", "1.0", "0"),
+        (4, "number", "0.0", "1"),
+        (4, "min/max", "max", "min"),
+        (4, "min/max", "min", "max"),
+        (4, "dropped call", "clock.sleep(...)", "pass"),
+        (5, "number", "2", "3"),
+        (5, "arithmetic", "*", "/"),
+        (5, "arithmetic", "+=", "-="),
+    ]
+    applied = {m.kind + m.before: mutants.mutated_source(ACTING, m.index)
+               for m in mutants.list_mutants(ACTING)}
+    assert "    pass\n    clock.sleep" in applied["dropped callraise_if_signalled(...)"]
+    assert "clock.sleep(max(1.0, max(0.0, total)))" in applied["min/maxmin"]
+    assert "clock.sleep(min(1.0, min(0.0, total)))" in applied["min/maxmax"]
+    assert "total -= 2 * len(watches)" in applied["arithmetic+="]
+
+
+def test_every_new_kind_changes_one_line_and_a_message_being_joined_is_left_alone():
+    original = mutants.mutated_source(ACTING, -1)
+    for mutant in mutants.list_mutants(ACTING):
+        changed = mutants.mutated_source(ACTING, mutant.index).splitlines()
+        assert sum(a != b for a, b in zip(original.splitlines(), changed)) == 1, mutant
+    assert all(m.line not in (6, 7) for m in mutants.list_mutants(ACTING))
+
+
+def test_the_files_of_one_run_have_distinct_names_so_pytest_can_import_them_together():
+    for module in mutate.TEST_MAP:
+        names = [os.path.basename(path) for path in mutate.tests_for(module)]
+        assert len(names) == len(set(names)), module

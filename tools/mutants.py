@@ -14,6 +14,7 @@ COMPARE_SWAPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE:
                  ast.Is: ast.IsNot, ast.IsNot: ast.Is}
 BINARY_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
                 ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
+MIN_MAX = {"min": "max", "max": "min"}
 SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
            ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not", ast.Add: "+",
            ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
@@ -39,7 +40,18 @@ class Mutator(ast.NodeTransformer):
     def visit_Expr(self, node):
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return node                                  # a docstring
-        return self.generic_visit(node)
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Call) and self._point(
+                node, "dropped call", _short(ast.unparse(node.value.func)) + "(...)", "pass"):
+            return ast.copy_location(ast.Pass(), node)   # a call made for what it does
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        if name in MIN_MAX and self._point(node, "min/max", name, MIN_MAX[name]):
+            node.func = ast.copy_location(ast.Name(MIN_MAX[name], ast.Load()), node.func)
+        return node
 
     def visit_JoinedStr(self, node):
         return node                                      # f-string text is message, not logic
@@ -87,6 +99,15 @@ class Mutator(ast.NodeTransformer):
             node.op = swap()
         return node
 
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        if _is_text(node.value) or type(node.op) not in BINARY_SWAPS:
+            return node
+        swap = BINARY_SWAPS[type(node.op)]
+        if self._point(node, "arithmetic", SYMBOLS[type(node.op)] + "=", SYMBOLS[swap] + "="):
+            node.op = swap()
+        return node
+
     def visit_Constant(self, node):
         value = node.value
         if isinstance(value, bool):
@@ -100,8 +121,15 @@ class Mutator(ast.NodeTransformer):
 
 
 def _is_text(node):
+    """A string, or a sum with a string in it (a message being joined)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text(node.left) or _is_text(node.right)
     return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or \
         isinstance(node, ast.JoinedStr)
+
+
+def _short(code):
+    return code if len(code) <= 40 else code[:37] + "..."
 
 
 def list_mutants(source):

@@ -1,0 +1,57 @@
+"""Pins for the release train's acting side, end to end on the built body: a child whose create
+call is refused in a later wave, and the line each running child says when its wait begins. The
+sample suite as in test_train.py."""
+
+import re
+
+from test_train import each_child, made
+from octopus_sim import TaskScript
+
+SUITE = "Database\nWeb API\nWeb UI"
+
+
+def test_a_create_refused_in_wave_two_is_that_childs_error_and_the_train_stops(step, sim, suite):
+    sim.world.add_deployment(suite.releases[("Database", "2021.1.1.1")],
+                             suite.environments["Production"])     # wave 1 creates nothing
+    sim.faults.fail_next(status=400, methods=("POST",), path_contains="/deployments")
+    run = step(SUITE, "Production")
+    assert run.exit_code != 0 and run.stderr == ""
+    children = each_child(run.outputs)
+    assert children["Database"]["ChildOutcome"] == "AlreadyDeployed"
+    web_api = children["Web API"]
+    assert web_api["ChildOutcome"] == "Error"
+    assert "400" in web_api["ChildOutcomeReason"]
+    assert web_api["ReleaseToPromote"] == "2021.1.1.1"
+    assert children["Web UI"]["ChildOutcome"] == "NotStarted"
+    assert "stopped after a child failed" in children["Web UI"]["ChildOutcomeReason"]
+    assert made(sim, suite)["Web API"] == [] and made(sim, suite)["Web UI"] == []
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert "Web API" in run.outputs["TrainOutcomeReason"]
+
+
+def test_each_running_child_of_a_train_says_once_what_it_waits_for_and_how_long(step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(run_seconds=20))
+    run = step("Web API, Web UI", "Production", **{"CancelDeployment.Seconds": "900"})
+    assert run.exit_code == 0, run.result_message
+    for name in ("Web API", "Web UI"):
+        said = re.findall(r"\[{0}\] Waiting for {0} 2021\.1\.1\.1 in Production \(up to 900 s\)\."
+                          .format(name), run.text())
+        assert len(said) == 1, name
+
+
+def test_the_log_says_what_is_planned_and_the_outcome_table_gives_each_childs_own_reason(
+        step, sim, suite):
+    sim.world.set_task_script(suite.projects["Web API"], TaskScript(
+        run_seconds=5, outcome="Failed", error_message="Step 1 failed"))
+    run = step(SUITE, "Production", **{"Train.OnFailure": "Continue"})
+    assert run.exit_code != 0
+    text = run.text()
+    assert "Planning the release train: 3 children in 3 waves to Production." in text
+    outcome = text[text.index("The train's outcome"):]
+    children = each_child(run.outputs)
+    for name in ("Web API", "Web UI"):
+        reason = " ".join(children[name]["ChildOutcomeReason"].split()).replace("|", "\\|")
+        [row] = [line for line in outcome.splitlines() if line.lstrip().startswith(
+            "| {0} |".format(name))][:1]
+        assert row.rstrip().endswith("| {0} |".format(reason)), (row, reason)
+    assert "Step 1 failed" in children["Web API"]["ChildOutcomeReason"]

@@ -1,0 +1,299 @@
+"""Pins for the release train's own parts, from the mutants its tests let through: the convoy's
+pause and its answer to a signal, the planning threads' held-back log, the pages of recent
+history, and the pin lines of *Pinned versions*. No server and no real waiting."""
+
+import signal
+import threading
+
+import pytest
+
+from child_deploy.acting import waiting
+from child_deploy.acting.convoy import Convoy
+from child_deploy.base.errors import StepCancelledError, StepError
+from child_deploy.train import planning
+from child_deploy.train.planning import HeldLog, plan_side_by_side
+from child_deploy.train.train import history_pages
+from child_deploy.train.waves import parse_pins
+from fakes import FakeClock
+
+
+class Recorder:
+    """A host, or a client, that only records what it was asked."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *arguments: self.calls.append((name,) + arguments)
+
+
+class Following:
+    """A child's Follow as the convoy sees it: it is told when its wait begins."""
+
+    def __init__(self, task_id):
+        self.outcome = type("Started", (), {"task_id": task_id})()
+        self.begun = []
+
+    def begin(self, deadline):
+        self.begun.append(deadline)
+
+
+def convoy_of(clock, *seconds_left):
+    client = Recorder()
+    convoy = Convoy(client, clock, Recorder())
+    for number, left in enumerate(seconds_left, start=1):
+        convoy.add("child {0}".format(number), Following("ServerTasks-{0}".format(number)),
+                   clock.monotonic() + left)
+    return convoy, client
+
+
+def test_each_child_is_told_its_wait_begins_with_its_own_deadline():
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, 30, 600)
+    assert [w.follow.begun for w in convoy.watches] == [[clock.monotonic() + 30],
+                                                        [clock.monotonic() + 600]]
+
+
+@pytest.mark.parametrize("seconds_left, slept", [
+    ((0.25, 600), 0.25),     # the soonest child's deadline comes before the next poll
+    ((600, 0.25), 0.25),     # whichever child it is
+    ((600, 900), 1.0),       # else the first poll interval
+    ((-5, 600), 0.0),        # a deadline already passed: no sleep at all
+])
+def test_the_pause_never_sleeps_past_the_soonest_childs_deadline(seconds_left, slept):
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, *seconds_left)
+    convoy.pause()
+    assert clock.sleeps == [slept]
+
+
+def test_the_convoy_polls_every_second_at_first_then_backs_off_to_five_seconds():
+    clock = FakeClock()
+    convoy, _client = convoy_of(clock, 3600)
+    for _ in range(11):
+        convoy.pause()
+    assert clock.sleeps == [1.0] * 5 + [1.5, 2.25, 3.375, 5.0, 5.0, 5.0]
+
+
+def test_a_pause_with_no_child_left_does_not_sleep():
+    clock = FakeClock()
+    Convoy(Recorder(), clock, Recorder()).pause()
+    assert clock.sleeps == []
+
+
+def test_a_signal_swallowed_between_two_polls_stops_the_next_cycle_before_it_polls(monkeypatch):
+    guard = waiting.SignalGuard()
+    monkeypatch.setattr(waiting, "_GUARD", [guard])
+    convoy, client = convoy_of(FakeClock(), 600)
+    with pytest.raises(StepCancelledError):
+        guard.handle(signal.SIGTERM, None)     # raised while some `except StepError` ran
+    with pytest.raises(StepCancelledError, match="signal"):
+        convoy.cycle()
+    assert client.calls == []
+
+
+class Octopus:
+    """The one `tasks?ids=` read of each cycle: answers (a list of tasks, or an error) in turn."""
+
+    def __init__(self, *answers):
+        self.answers, self.deadlines, self.asked = list(answers), [], []
+
+    def with_deadline(self, deadline):
+        self.deadlines.append(deadline)
+        return self
+
+    def get(self, path, params=None):
+        self.asked.append((path, params["ids"]))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return {"Items": answer}
+
+
+class Followed(Following):
+    """A child's Follow: what it was handed, how it ended; a failing poll when told to."""
+
+    def __init__(self, task_id, fail_poll=None):
+        super().__init__(task_id)
+        self.polled, self.fail_poll = [], fail_poll
+
+    def on_poll(self, task):
+        self.polled.append(task["State"])
+        if self.fail_poll:
+            raise self.fail_poll
+
+    def conclude(self, waited):
+        return ("concluded", waited.task.get("State"), waited.timed_out)
+
+    def lost(self, error):
+        raise StepError("lost: {0}".format(error))
+
+
+def running(number, state="Executing", completed=False):
+    return {"Id": "ServerTasks-{0}".format(number), "State": state, "IsCompleted": completed}
+
+
+def convoy_with(clock, octopus, *follows_and_seconds):
+    convoy = Convoy(octopus, clock, Recorder())
+    for number, (follow, left) in enumerate(follows_and_seconds, start=1):
+        convoy.add("child {0}".format(number), follow, clock.monotonic() + left)
+    return convoy
+
+
+def test_one_read_serves_every_child_a_finished_one_ends_and_the_others_are_handed_their_task():
+    clock, first, second = FakeClock(), Followed("ServerTasks-1"), Followed("ServerTasks-2")
+    octopus = Octopus([running(1, "Success", True), running(2)], [running(2, "Failed", True)])
+    convoy = convoy_with(clock, octopus, (first, 600), (second, 900))
+    [ended] = convoy.cycle()
+    assert ended == ("child 1", ("concluded", "Success", False), None)
+    assert (first.polled, second.polled, len(convoy)) == ([], ["Executing"], 1)
+    assert [e.outcome for e in convoy.cycle()] == [("concluded", "Failed", False)]
+    assert octopus.asked == [("tasks", "ServerTasks-1,ServerTasks-2"), ("tasks", "ServerTasks-2")]
+    assert len(convoy) == 0
+
+
+@pytest.mark.parametrize("left, timed_out", [(0.5, False), (0.0, True), (-1.0, True)])
+def test_a_running_child_times_out_exactly_at_its_deadline_with_its_last_known_task(left, timed_out):
+    clock, follow = FakeClock(), Followed("ServerTasks-1")
+    octopus = Octopus([running(1, "Queued")], StepError("503 twice"))
+    octopus.answers[1].retryable = True
+    convoy = convoy_with(clock, octopus, (follow, 10))
+    assert convoy.cycle() == []
+    clock.sleep(10 - left)
+    ended = convoy.cycle()
+    assert [e.outcome for e in ended] == ([("concluded", "Queued", True)] if timed_out else [])
+
+
+def test_a_poll_that_may_work_next_time_costs_that_poll_only_and_is_said_by_its_first_line():
+    clock, follow = FakeClock(), Followed("ServerTasks-1")
+    trouble = StepError("Octopus answered 503.\nDetails nobody needs")
+    trouble.retryable = True
+    convoy = convoy_with(clock, Octopus(trouble, [running(1)]), (follow, 600))
+    assert convoy.cycle() == [] and follow.polled == []
+    assert convoy.host.calls == [("verbose", "Could not read the children's state this time "
+                                             "(Octopus answered 503.); still waiting.")]
+    assert convoy.cycle() == [] and follow.polled == ["Executing"]
+
+
+def test_a_poll_that_cannot_work_fails_the_wait():
+    convoy = convoy_with(FakeClock(), Octopus(StepError("401 Unauthorized")),
+                         (Followed("ServerTasks-1"), 600))
+    with pytest.raises(StepError, match="401"):
+        convoy.cycle()
+
+
+def test_a_child_whose_following_fails_ends_with_that_error_and_the_others_go_on():
+    clock = FakeClock()
+    broken = Followed("ServerTasks-1", fail_poll=StepError("interruption unreadable"))
+    other = Followed("ServerTasks-2")
+    convoy = convoy_with(clock, Octopus([running(1), running(2)]), (broken, 600), (other, 600))
+    [ended] = convoy.cycle()
+    assert (ended.key, ended.outcome, str(ended.error)) == (
+        "child 1", None, "lost: interruption unreadable")
+    assert other.polled == ["Executing"] and len(convoy) == 1
+
+
+def test_what_a_planning_thread_says_reaches_the_step_in_order_when_told():
+    host = Recorder()
+    held = HeldLog(host)
+    held._emit("info", "Planning Web API")     # what info() and warning() call
+    held.progress(40, "Web API: reading releases")
+    held.set_output("ReleaseToPromote", "2021.1.1.1")
+    held.artifact("/tmp/notes.md", "Web API.ReleaseNotes.md")
+    assert host.calls == []
+    held.tell()
+    assert host.calls == [("_emit", "info", "Planning Web API"),
+                          ("progress", 40, "Web API: reading releases"),
+                          ("set_output", "ReleaseToPromote", "2021.1.1.1", False),
+                          ("artifact", "/tmp/notes.md", "Web API.ReleaseNotes.md")]
+    held.tell()
+    assert len(host.calls) == 4                  # told once
+
+
+class Child:
+    def __init__(self, name):
+        self.name, self.host = name, type("ChildHost", (), {"parent": Recorder()})()
+
+
+@pytest.mark.parametrize("children, threads", [(20, 4), (3, 2), (1, 0)])
+def test_planning_starts_only_a_few_threads_however_many_children(monkeypatch, children, threads):
+    started, real = [], threading.Thread
+
+    def counted(*arguments, **keywords):
+        started.append(keywords.get("name"))
+        return real(*arguments, **keywords)
+
+    monkeypatch.setattr(planning.threading, "Thread", counted)
+    planned = []
+    plan_side_by_side([Child(str(n)) for n in range(children)], lambda c: planned.append(c.name))
+    assert started == ["train-planning"] * threads
+    assert sorted(planned, key=int) == [str(n) for n in range(children)]
+
+
+@pytest.mark.parametrize("children, pages", [(1, 1), (50, 1), (51, 2), (100, 2), (101, 3)])
+def test_the_recent_history_holds_two_deployments_per_child_in_pages_of_100(children, pages):
+    assert history_pages(children) == pages
+
+
+@pytest.mark.parametrize("line", ["Web API::", "::2021.1.1.1", "Web API 2021.1.1.1", " :: "])
+def test_a_pin_line_without_a_project_or_a_version_is_refused_with_its_line_number(line):
+    with pytest.raises(ValueError) as refused:
+        parse_pins("Database::2021.1.0.1\n" + line)
+    assert str(refused.value).startswith('"Pinned versions" line 2 must look like Project::Version')
+    assert '(got "{0}")'.format(line.strip()) in str(refused.value)
+
+
+def test_pin_lines_are_trimmed_and_blank_lines_skipped():
+    assert parse_pins(" Web API :: 2021.1.1.1 \n\n Database::1.0") == (
+        ("Web API", "2021.1.1.1"), ("Database", "1.0"))
+
+
+def test_the_outcome_table_of_a_roll_back_has_its_column_before_the_reason():
+    from child_deploy.train.train_report import ChildLine, outcome_table
+    lines = [ChildLine("Web API", 2, "2021.1.0.1", "2021.1.1.1", "upgrade", "Deploy",
+                       "Deployed 2021.1.1.1, then rolled back to 2021.1.0.1.", "RolledBack",
+                       True, "RolledBack")]
+    table = outcome_table(lines).splitlines()
+    assert table[0] == "| Child | Wave | Before | Chosen | Outcome | Roll back | Reason |"
+    assert table[1] == "|" + "---|" * 7
+    assert table[2] == ("| Web API | 2 | 2021.1.0.1 | 2021.1.1.1 | Deployed | to 2021.1.0.1: "
+                        "RolledBack | Deployed 2021.1.1.1, then rolled back to 2021.1.0.1. |")
+
+
+def children_saying(step, *names):
+    children = [Child(name) for name in names]
+    for child in children:
+        child.host.parent = step
+    return children
+
+
+def test_each_childs_planning_log_is_told_as_soon_as_it_and_those_before_it_are_planned():
+    step, first_told = Recorder(), threading.Event()
+    told = step.__getattr__("_emit")
+    step.__dict__["_emit"] = lambda *a: (told(*a), a[1] == "1 planned" and first_told.set())
+
+    def plan_one(child):
+        if child.name == "2":                    # the last child waits to hear child 1 told
+            assert first_told.wait(5), "child 1's lines were held until every child was planned"
+        child.host.parent._emit("info", child.name + " planned")
+
+    plan_side_by_side(children_saying(step, "0", "1", "2"), plan_one)
+    assert step.calls == [("_emit", "info", n + " planned") for n in "012"]
+
+
+def test_when_a_child_cannot_be_planned_the_others_lines_are_still_told_and_their_host_given_back():
+    step, second_done = Recorder(), threading.Event()
+
+    def plan_one(child):
+        if child.name == "1":
+            assert second_done.wait(5)
+            raise StepError("1 cannot be planned")
+        child.host.parent._emit("info", child.name + " planned")
+        if child.name == "2":
+            second_done.set()
+
+    children = children_saying(step, "0", "1", "2")
+    with pytest.raises(StepError, match="1 cannot be planned"):
+        plan_side_by_side(children, plan_one)
+    assert step.calls == [("_emit", "info", "0 planned"), ("_emit", "info", "2 planned")]
+    assert all(child.host.parent is step for child in children)
