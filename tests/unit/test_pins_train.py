@@ -297,3 +297,10 @@ def test_when_a_child_cannot_be_planned_the_others_lines_are_still_told_and_thei
         plan_side_by_side(children, plan_one)
     assert step.calls == [("_emit", "info", "0 planned"), ("_emit", "info", "2 planned")]
     assert all(child.host.parent is step for child in children)
+
+
+def test_a_bad_pin_line_is_numbered_as_the_user_counts_lines_blank_ones_included():
+    import pytest
+    from child_deploy.train.waves import parse_pins
+    with pytest.raises(ValueError, match=r'"Pinned versions" line 4 must look like'):
+        parse_pins("\n\nDatabase::1\nWeb API::")

@@ -39,7 +39,7 @@ def parse_pins(raw, label="Pinned versions"):
     if text.startswith("{"):
         return _pinned_manifest(label, text)
     pins = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(raw.splitlines(), start=1):      # as the user counts them
         project, separator, version = line.strip().partition("::")
         if not line.strip():
             continue
