@@ -304,3 +304,15 @@ def test_a_bad_pin_line_is_numbered_as_the_user_counts_lines_blank_ones_included
     from child_deploy.train.waves import parse_pins
     with pytest.raises(ValueError, match=r'"Pinned versions" line 4 must look like'):
         parse_pins("\n\nDatabase::1\nWeb API::")
+
+
+def test_the_shared_read_gives_up_at_the_soonest_childs_deadline_so_it_times_out_on_time():
+    """A read retried through an outage must not run past the soonest child's deadline: that
+    child times out at its own deadline, as it would deployed alone."""
+    clock = FakeClock()
+    octopus = Octopus([running(1), running(2)])
+    convoy = convoy_with(clock, octopus, (Followed("ServerTasks-1"), 900),
+                         (Followed("ServerTasks-2"), 600))
+    start = clock.monotonic()
+    assert convoy.cycle() == []
+    assert octopus.deadlines == [start + 600]

@@ -50,7 +50,8 @@ class Convoy:
     def _poll(self):
         """Every running task in one request; {} when this poll failed in a way worth retrying."""
         ids = [w.follow.outcome.task_id for w in self.watches]
-        reader = self.client.with_deadline(max(w.deadline for w in self.watches))
+        # The soonest deadline: an outage must not hide a child's timeout until it ends.
+        reader = self.client.with_deadline(min(w.deadline for w in self.watches))
         try:
             return tasks_by_id(reader, ids)
         except StepError as error:
