@@ -34,3 +34,12 @@ def test_the_child_s_last_log_lines_are_printed_after_it_ended(step, sim, suite)
     assert run.exit_code == 0, run.result_message
     assert "|  Copied 3 files" in run.text()
     assert "could not be read" not in run.text()
+
+
+def test_a_what_if_and_a_deployed_child_say_a_child_release_was_to_deploy(step, sim, suite):
+    what_if = step("Web API", "Staging", **{"WhatIf.Value": "Yes"})
+    assert what_if.outputs["ChildOutcome"] == "WhatIf", what_if.result_message
+    assert what_if.outputs["ChildReleaseToDeploy"] == "True"
+    deployed = step("Web API", "Staging")
+    assert deployed.outputs["ChildOutcome"] == "Deployed", deployed.result_message
+    assert deployed.outputs["ChildReleaseToDeploy"] == "True"
