@@ -119,3 +119,31 @@ def test_a_create_with_an_override_goes_through_the_override_route():
     assert client.posts == [("deployments/override", dict(
         override, CreateDeploymentCommand={"ReleaseId": "Releases-1"}, SpaceId="Spaces-1"))]
     assert post_deployment(Creating(None), {"FreezeOverride": override}) is None
+
+
+def test_a_refusal_names_the_child_its_destination_and_its_tenant():
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+    from child_deploy.acting.preflight import check_delivery
+    from child_deploy.base.errors import RefusedError
+    from child_deploy.base.outcome import Outcome
+    from child_deploy.base.terminal import RecordingHost
+
+    def refused(tenant):
+        target = SimpleNamespace(space_id="Spaces-1", project={"Id": "Projects-1", "Name": "Web"},
+                                 destination={"Id": "Environments-3", "Name": "Production"},
+                                 tenant=tenant, tenant_id=tenant and tenant["Id"])
+        delivery = SimpleNamespace(target=target, preview={}, request={"SpecificMachineIds": []})
+        catalog = SimpleNamespace(batch=False, notes=[], now=datetime(2026, 11, 20, tzinfo=timezone.utc),
+                                  shared=lambda key, read: {"SpacePermissions": {}} if key ==
+                                  "permissions" else [])
+        host = RecordingHost()
+        host.known_outcome = Outcome("Deployed", "")
+        with pytest.raises(RefusedError) as raised:
+            check_delivery(host, SimpleNamespace(auto_approve=False, queue_time=None), delivery,
+                           catalog)
+        assert host.outputs["ChildOutcome"] == "Forbidden"
+        return str(raised.value)
+    assert refused({"Id": "Tenants-1", "Name": "Acme"}).startswith(
+        "Octopus would refuse Web to Production for Acme (Missing permission: DeploymentCreate)")
+    assert refused(None).startswith("Octopus would refuse Web to Production (Missing permission")

@@ -1,6 +1,7 @@
 """Pins for one HTTP exchange: redirects left unread, the size cap's edge, a cut-off error answer,
 the connect and read timeouts, and what each kind of lost answer says about itself."""
 
+import gzip
 import io
 import re
 import threading
@@ -177,3 +178,39 @@ def test_each_kind_of_unreachable_says_whether_the_request_may_have_arrived():
 ])
 def test_an_origin_names_scheme_host_and_port_only(url, expected):
     assert origin(url) == expected
+
+
+def test_a_late_answer_is_closed_when_the_caller_stops_waiting():
+    release, closed = threading.Event(), []
+
+    class Late:
+        def close(self):
+            closed.append(True)
+
+    def work(watch):
+        watch.hold(Late())
+        release.wait(5)
+    try:
+        with pytest.raises(transport.Overdue):
+            transport.Watched(work).result(0.05)
+        assert closed == [True]
+    finally:
+        release.set()
+
+
+def test_a_url_refused_before_any_answer_is_unreachable_not_a_crash():
+    class Invalid:
+        hooks = {}
+
+        def request(self, method, url, **kwargs):
+            raise requests.exceptions.InvalidURL("Invalid URL")
+    with pytest.raises(OctopusUnreachableError, match="the connection failed \\(InvalidURL\\)"):
+        exchange(Invalid(), request(), 5)
+
+
+def test_a_gzip_answer_is_whole_when_its_compressed_bytes_match_content_length(mocked):
+    packed = gzip.compress(b"{}")
+    assert len(packed) > 2
+    mocked.get(URL, body=io.BytesIO(packed),
+               headers={"Content-Encoding": "gzip", "Content-Length": str(len(packed))})
+    assert exchange(requests.Session(), request(), 5).content == b"{}"
