@@ -161,3 +161,56 @@ def test_a_shield_without_a_signal_ends_quietly_and_leaves_signals_raising(guard
     guard.raise_if_signalled()
     with pytest.raises(StepCancelledError):
         guard.handle(15, None)
+
+
+class Window:
+    """One target's log, `tail` applied as Octopus does; each line (time, category, text)."""
+
+    def __init__(self):
+        self.lines, self.tails = [], []
+
+    def get(self, route, params=None):
+        tail = (params or {}).get("tail")
+        self.tails.append(tail)
+        shown = self.lines if tail is None else self.lines[-tail:]
+        elements = [{"OccurredAt": "2026-11-20T09:00:01.000+00:00", "Category": category,
+                     "MessageText": text} for category, text in shown]
+        return {"ActivityLogs": [{"Id": "t", "Name": "Deploy", "LogElements": elements,
+                                  "Children": []}]}
+
+
+def tail_of_five(monkeypatch):
+    monkeypatch.setattr(LogFollower, "TAIL", 5)
+    log, host = Window(), RecordingHost()
+    return log, host, LogFollower(log, host, "ServerTasks-1")
+
+
+def printed(host):
+    return [m[3:] for _, m in host.messages if m.startswith("|  ")]
+
+
+def test_a_whole_log_exactly_a_tail_long_is_counted_not_placed(monkeypatch):
+    log, host, follower = tail_of_five(monkeypatch)
+    log.lines = [("Info", "tick")] * 3
+    follower()
+    log.lines += [("Info", "tick")] * 2        # a full window of alike lines: read the whole log
+    follower()
+    assert printed(host) == ["tick"] * 5 and log.tails == [5, 5, None]
+
+
+def test_a_line_differing_only_by_its_category_is_a_new_line(monkeypatch):
+    log, host, follower = tail_of_five(monkeypatch)
+    log.lines = [("Info", "a"), ("Info", "b"), ("Info", "retrying")]
+    follower()
+    log.lines += [("Warning", "retrying")] + [("Info", t) for t in "cdef"]     # a window of new
+    follower()
+    assert printed(host) == ["a", "b", "retrying", "retrying", "c", "d", "e", "f"]
+
+
+def test_once_a_held_signal_was_raised_later_shields_end_quietly(guard):
+    with pytest.raises(StepCancelledError):
+        with guard.shielded():
+            guard.handle(15, None)
+    with guard.shielded():          # the cancel that follows must not be cut short
+        cancelled = True
+    assert cancelled
