@@ -14,6 +14,7 @@ from child_deploy.base.errors import (AnswerTooLargeError, IncompleteAnswerError
                                       OctopusUnreachableError)
 from child_deploy.octopus import transport
 from child_deploy.octopus.transport import Request, exchange, origin, overdue, unreachable
+from test_client import BreaksAfter     # a body that sends its bytes, then the connection breaks
 
 URL = "https://octopus.example.com/api/projects"
 
@@ -26,16 +27,6 @@ def request(method="GET"):
 def mocked():
     with requests_mock.Mocker() as mock:
         yield mock
-
-
-class BreaksAfter(io.BytesIO):
-    """Sends its bytes, then the connection breaks."""
-
-    def read(self, *args):
-        data = super().read(*args)
-        if not data:
-            raise ConnectionResetError(104, "Connection reset by peer")
-        return data
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
