@@ -27,3 +27,16 @@ def test_ours_is_looked_for_in_the_lane_of_its_tenant(tenant, expected):
     assert lane.ours("abc123") is ours
     assert client.asked == [("deployments", expected)]
     assert lane.ours("zzz") is None
+
+
+def test_a_scheduled_request_matches_a_deployment_queued_within_a_second_only():
+    from child_deploy.acting.deployment import _same_schedule
+    request = {"QueueTime": "2026-11-20T10:00:00.000+00:00"}
+
+    def queued_at(when):
+        return _same_schedule({"QueueTime": when}, request, {}, None)
+    assert queued_at("2026-11-20T10:00:00.999+00:00")
+    assert queued_at("2026-11-20T11:00:00.500+01:00")      # the same instant in another zone
+    assert not queued_at("2026-11-20T10:00:01.000+00:00")
+    assert not queued_at("2026-11-20T09:59:59.000+00:00")
+    assert not queued_at(None)

@@ -214,3 +214,21 @@ def test_once_a_held_signal_was_raised_later_shields_end_quietly(guard):
     with guard.shielded():          # the cancel that follows must not be cut short
         cancelled = True
     assert cancelled
+
+
+def test_a_node_first_seen_with_a_full_window_has_its_whole_log_printed(monkeypatch):
+    log, host, follower = tail_of_five(monkeypatch)
+    log.lines = [("Info", "line {0}".format(n)) for n in range(8)]
+    follower()
+    assert printed(host) == ["line {0}".format(n) for n in range(8)] and log.tails == [5, None]
+
+
+def test_the_trains_own_loops_hear_a_signal_too(monkeypatch):
+    from child_deploy.acting import waiting
+    guard = SignalGuard()
+    monkeypatch.setattr(waiting, "_GUARD", [guard])
+    waiting.raise_if_signalled()
+    with pytest.raises(StepCancelledError):
+        guard.handle(15, None)
+    with pytest.raises(StepCancelledError):
+        waiting.raise_if_signalled()
