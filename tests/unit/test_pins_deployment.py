@@ -1,0 +1,42 @@
+"""Pins for the lane of one child: the marker of this run is looked for among the deployments of
+its own project, environment and tenant."""
+
+import pytest
+
+from child_deploy.acting.deployment import RECENT_TAKE, Lane
+
+
+class Deployments:
+    def __init__(self, items):
+        self.items, self.asked = items, []
+
+    def get(self, route, params=None):
+        self.asked.append((route, dict(params or {})))
+        return {"Items": self.items}
+
+
+@pytest.mark.parametrize("tenant, expected", [
+    ("Tenants-4", {"projects": "Projects-1", "environments": "Environments-2", "tenants": "Tenants-4",
+                   "take": RECENT_TAKE}),
+    (None, {"projects": "Projects-1", "environments": "Environments-2", "take": RECENT_TAKE}),
+])
+def test_ours_is_looked_for_in_the_lane_of_its_tenant(tenant, expected):
+    ours = {"Id": "Deployments-9", "Comments": "Deployed by ... run abc123."}
+    client = Deployments([{"Id": "Deployments-8", "Comments": "another run"}, ours])
+    lane = Lane(client, {"EnvironmentId": "Environments-2", "TenantId": tenant}, "Projects-1")
+    assert lane.ours("abc123") is ours
+    assert client.asked == [("deployments", expected)]
+    assert lane.ours("zzz") is None
+
+
+def test_a_scheduled_request_matches_a_deployment_queued_within_a_second_only():
+    from child_deploy.acting.deployment import _same_schedule
+    request = {"QueueTime": "2026-11-20T10:00:00.000+00:00"}
+
+    def queued_at(when):
+        return _same_schedule({"QueueTime": when}, request, {}, None)
+    assert queued_at("2026-11-20T10:00:00.999+00:00")
+    assert queued_at("2026-11-20T11:00:00.500+01:00")      # the same instant in another zone
+    assert not queued_at("2026-11-20T10:00:01.000+00:00")
+    assert not queued_at("2026-11-20T09:59:59.000+00:00")
+    assert not queued_at(None)
