@@ -10,7 +10,7 @@ from ..octopus.choosing import RecentHistory, ReleaseSearch, choose_release
 from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..acting.preflight import check_delivery
-from ..base.errors import ConfigurationError, NoReleaseError, NotFoundError
+from ..base.errors import ConfigurationError, NoReleaseError, NotFoundError, StepError
 from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
@@ -86,27 +86,36 @@ def resolve_names(client, host, settings, catalog):
             return find(*args)
         except NotFoundError as error:
             problems.append(error)
+        except StepError:
+            if not problems:
+                raise
+            not_found(problems)         # a name already missing explains more than this
 
     project = look(catalog.project, settings.project_name)
-    environments = catalog.environments()
+    environments = look(catalog.environments) or []
     destination = look(pick_by_name, environments, settings.destination_environment,
                        "Environment", "Destination Environment Name")
     source = settings.source_environment and look(
         pick_by_name, environments, settings.source_environment, "Environment",
         "Source Environment Name")
     tenant = settings.tenant_name and look(find_tenant, client, settings.tenant_name)
-    channel = project and look(resolve_channel, client, project, settings.channel_name,
-                               catalog.channels(project))
+    channel = project and look(lambda: resolve_channel(client, project, settings.channel_name,
+                                                       catalog.channels(project)))
     machines = look(requested_machines, settings, client)
     if problems:
-        raise problems[0] if len(problems) == 1 else NotFoundError("\n".join(
-            ["{0} names were not found:".format(len(problems))] + [str(p) for p in problems]))
+        not_found(problems)
     tenancy = decide_tenant(project, tenant or None, destination)
     target = Target(client.space_id, project, channel, destination, source or None,
                     None, tenancy.tenant, tenancy.tenant and tenancy.tenant["Id"],
                     {e["Id"]: e["Name"] for e in environments}, environments, machines, None,
                     catalog.history or RecentHistory(client, [project["Id"]]))
     return target._replace(approval=approval_parties(client, host, settings, target)), tenancy
+
+
+def not_found(problems):
+    """Every name not found, together (one alone as it was raised)."""
+    raise problems[0] if len(problems) == 1 else NotFoundError("\n".join(
+        ["{0} names were not found:".format(len(problems))] + [str(p) for p in problems]))
 
 
 def plan_target(client, host, settings, target, tenancy, catalog):
