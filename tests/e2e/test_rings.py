@@ -266,3 +266,4 @@ def test_planning_shares_what_tenants_have_in_common(tmp_path):
     assert counts["POST /api/{space}/releases/{id}/deployments/previews"] == 4 * 6
     assert counts["GET /api/{space}/releases/{id}/deployments/template"] == 4
     assert counts["GET /api/{space}/tenants/all"] == 1
+    assert counts.get("GET /api/{space}/tenants", 0) == 0      # no lookup by name per tenant

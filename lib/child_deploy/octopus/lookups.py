@@ -159,6 +159,16 @@ class Catalog:
     def projects(self):
         return self._once("projects", lambda: self.client.get_all("projects/all"))
 
+    def tenants(self):
+        return self._once("tenants", lambda: self.client.get_all("tenants/all"))
+
+    def tenant(self, name):
+        """A tenant by name: from every tenant once a ring run read them all, else one lookup
+        per name and run, however many children ask."""
+        if "tenants" in self._read:
+            return pick_by_name(self._read["tenants"], name, "Tenant", "Tenant Name")
+        return self._once(("tenant", name.strip().lower()), lambda: find_tenant(self.client, name))
+
     def project(self, name):
         if not self.batch:
             return find_project(self.client, name)

@@ -11,7 +11,7 @@ from ..rules.decisions import decide_tenant, tenant_in_sources
 from ..acting.delivery import Delivery, apply_delivery, approval_parties, decide_delivery
 from ..acting.preflight import check_delivery
 from ..base.errors import ConfigurationError, NoReleaseError, NotFoundError, StepError
-from ..octopus.lookups import Catalog, find_tenant, pick_by_name, resolve_channel, resolve_space
+from ..octopus.lookups import Catalog, pick_by_name, resolve_channel, resolve_space
 from ..base.outcome import Finished, Outcome, nothing_to_deploy, publish
 from ..rules.selection import PROMOTE, LifecycleError, choose_source_environments, phases_from_preview
 from ..rules.targets import requested_machines
@@ -98,7 +98,7 @@ def resolve_names(client, host, settings, catalog):
     source = settings.source_environment and look(
         pick_by_name, environments, settings.source_environment, "Environment",
         "Source Environment Name")
-    tenant = settings.tenant_name and look(find_tenant, client, settings.tenant_name)
+    tenant = settings.tenant_name and look(catalog.tenant, settings.tenant_name)
     channel = project and look(lambda: resolve_channel(client, project, settings.channel_name,
                                                        catalog.channels(project)))
     machines = look(requested_machines, settings, client)

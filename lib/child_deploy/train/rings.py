@@ -24,7 +24,7 @@ def ring_stages(train, waves, make_child):
     problems = []
     if any(ring.tags for ring in rings):
         check_tags(rings, client.get_all("tagsets/all"), problems)
-    members = ring_members(rings, client.get_all("tenants/all"), problems)
+    members = ring_members(rings, catalog.tenants(), problems)
     where = pick_by_name(catalog.environments(), settings.destination_environment,
                          "Environment", "Destination Environment Name")
     tenants = {n: child_rings(members, catalog.project(n), where, problems)
