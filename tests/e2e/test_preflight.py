@@ -199,3 +199,15 @@ def test_a_retry_while_planning_side_by_side_stays_in_its_childs_block(step, sim
     lines = [text for _level, text in run.lines]
     [at] = [i for i, line in enumerate(lines) if "Retrying GET" in line]
     assert all(line.startswith("[Web UI] ") for line in lines[at - 1:at + 2])
+
+
+def test_an_override_whose_answer_is_lost_after_octopus_created_it_is_not_sent_again(step, sim, suite):
+    """Never twice through the freeze override too: a 500 after Octopus committed the override's
+    deployment is followed by its run marker, not answered with a second override."""
+    freeze(sim, tenants=None)
+    sim.faults.fail_after_apply(count=1, status=500)
+    run = step("Web API", "Production", **{"DeploymentFreeze.OverrideReason": "Hotfix"})
+    assert run.exit_code == 0, run.result_message
+    [deployment] = created_deployments(sim, suite, "Web API", "Production")
+    assert run.outputs["ChildDeploymentId"] == deployment.id
+    assert [c.status for c in override_calls(sim)] == [500]

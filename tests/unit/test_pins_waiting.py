@@ -7,6 +7,7 @@ from child_deploy.acting.waiting import (LogFollower, PersonNotice, SignalGuard,
 from child_deploy.base.errors import OctopusApiError, StepCancelledError, StepError
 from child_deploy.base.terminal import RecordingHost
 from fakes import FakeClock
+from test_log_follower import printed       # the follower's lines, as the host got them
 
 RUNNING = {"State": "Executing", "IsCompleted": False}
 DONE = {"State": "Success", "IsCompleted": True}
@@ -183,10 +184,6 @@ def tail_of_five(monkeypatch):
     monkeypatch.setattr(LogFollower, "TAIL", 5)
     log, host = Window(), RecordingHost()
     return log, host, LogFollower(log, host, "ServerTasks-1")
-
-
-def printed(host):
-    return [m[3:] for _, m in host.messages if m.startswith("|  ")]
 
 
 def test_a_whole_log_exactly_a_tail_long_is_counted_not_placed(monkeypatch):
