@@ -14,7 +14,7 @@ import time
 import pytest
 
 from e2e_steps import deploy_history, each_child
-from octopus_sim import TaskScript
+from octopus_sim import InterruptionPlan, TaskScript
 
 RINGS = "Acme\ntag: Release Ring/Beta\n*"
 TRAIN = "Database\nWeb API"
@@ -267,3 +267,23 @@ def test_planning_shares_what_tenants_have_in_common(tmp_path):
     assert counts["GET /api/{space}/releases/{id}/deployments/template"] == 4
     assert counts["GET /api/{space}/tenants/all"] == 1
     assert counts.get("GET /api/{space}/tenants", 0) == 0      # no lookup by name per tenant
+
+
+def test_each_tenants_manual_intervention_is_approved_with_the_parents_sign_off(step, sim, suite,
+                                                                              tenants):
+    """Auto-approval per (child, tenant): Bob's approval of the parent in Prod Approval answers
+    the intervention of every tenant's deployment, each once."""
+    sim.world.set_task_script(suite.projects["Database"], TaskScript(run_seconds=20, interruptions=[
+        InterruptionPlan("ManualIntervention", at_seconds=2,
+                         responsible_team_ids=[suite.approvers.id], title="Approve Database")]))
+    before = existing(sim)
+    run = step("Database", "Production", **{"Tenant.Name": "Acme\nGlobex",
+                                            "ManualIntervention.EnvironmentToUse": "Prod Approval"})
+    assert run.exit_code == 0, run.result_message
+    made = new_deployments(sim, suite, before)
+    assert sorted(made) == [("Database", "Acme"), ("Database", "Globex")]
+    for (_child, tenant), [deployment] in made.items():
+        [interruption] = sim.world.interruptions_regarding(deployment.task_id)
+        assert interruption.values["Result"] == "Proceed", tenant
+        assert "bob.approver" in interruption.values["Notes"]
+    assert run.text().count('Approved "Approve Database" of the child deployment') == 2

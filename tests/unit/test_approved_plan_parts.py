@@ -162,3 +162,11 @@ def test_a_rings_plan_keeps_each_tenants_row_apart():
     moved = globex._replace(before="1.5")
     assert plan_differences(approved, [acme, moved])[0] == [
         ("Web API/Globex", "destination runs", "1.0", "1.5")]
+
+
+def test_a_rings_pin_for_one_tenant_comes_before_the_projects_pin():
+    given = settings(**{"Project.Name": "Web API",
+                        "Train.PinnedVersions": "Web API::1.0\nWeb API/Acme::0.9"})
+    acme, globex = pinned(given, "Web API/Acme"), pinned(given, "Web API/Globex")
+    assert (acme.release_pattern, acme.pin) == ("0.9", "Web API/Acme::0.9")
+    assert (globex.release_pattern, globex.pin) == ("1.0", "Web API::1.0")

@@ -549,3 +549,24 @@ def test_the_sessions_own_response_hooks_still_run(mocked):
     session.hooks["response"].append(lambda response, **kwargs: seen.append(response.status_code))
     OctopusClient(BASE, API_KEY, session=session).get("projects")
     assert seen == [200]
+
+
+def test_a_ring_runs_time_is_every_wave_of_every_ring_plus_the_soaks_and_no_more(mocked):
+    """Two waves in three rings with a 10-minute pause: 6 waits, 3 pauses (the step counts one
+    per ring), the margin; RollBack doubles the waits. Not a second more."""
+    from child_deploy.base.terminal import RecordingHost
+    from child_deploy.shell.runner import STEP_MARGIN_SECONDS, make_client as step_client, rounds
+    from fakes import make_settings
+    rings = {"ChildProject.Project.Name": "Database\nWeb API", "ChildProject.Tenant.Name":
+             "Acme\ntag: Ring/Beta\n*", "ChildProject.CancelDeployment.Seconds": "30",
+             "ChildProject.Rings.PauseMinutes": "10"}
+    assert rounds(make_settings(**rings)) == 6
+    assert rounds(make_settings(**dict(rings, **{"ChildProject.Train.OnFailure": "RollBack"}))) == 12
+    clock = FakeClock()
+    client = step_client(make_settings(**rings), RecordingHost(), clock, requests.Session())
+    mocked.get(BASE + "/api/projects", json={})
+    clock.sleep(6 * 30 + 3 * 600 + STEP_MARGIN_SECONDS - 1)
+    client.get("projects")
+    clock.sleep(1)
+    with pytest.raises(OctopusUnreachableError, match="time is spent"):
+        client.get("projects")
