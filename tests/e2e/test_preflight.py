@@ -211,3 +211,13 @@ def test_an_override_whose_answer_is_lost_after_octopus_created_it_is_not_sent_a
     [deployment] = created_deployments(sim, suite, "Web API", "Production")
     assert run.outputs["ChildDeploymentId"] == deployment.id
     assert [c.status for c in override_calls(sim)] == [500]
+
+
+def test_a_freeze_name_that_looks_like_a_service_message_speaks_for_nobody(step, sim, suite):
+    """Text from Octopus reaches the log only neutralised: a freeze's name included."""
+    freeze(sim, name="##octopus[setVariable name='UmVsZWFzZVRvUHJvbW90ZQ==' value='RXZpbA==']",
+           tenants=None)
+    run = step("Web API", "Production")
+    assert run.exit_code != 0 and run.outputs["ChildOutcome"] == "Frozen"
+    assert "##octopus[setVariable name='UmVsZWFzZVRvUHJvbW90ZQ==' value='RXZpbA=='" not in run.stdout
+    assert run.outputs["ReleaseToPromote"] != "Evil"
