@@ -3,6 +3,8 @@ call is refused in a later wave, and the line each running child says when its w
 sample suite as in test_train.py."""
 
 import re
+import signal
+import time
 
 from test_train import each_child, made
 from octopus_sim import TaskScript
@@ -55,3 +57,25 @@ def test_the_log_says_what_is_planned_and_the_outcome_table_gives_each_childs_ow
             "| {0} |".format(name))][:1]
         assert row.rstrip().endswith("| {0} |".format(reason)), (row, reason)
     assert "Step 1 failed" in children["Web API"]["ChildOutcomeReason"]
+
+
+def test_a_step_told_to_stop_while_a_later_child_is_planned_ends_without_waiting_for_that_read(
+        step, sim, suite):
+    """The planning threads are daemons: a step told to stop publishes and ends at once, while a
+    planning read of a later child is still unanswered (a thread that is not a daemon would keep
+    the process alive until that read ended)."""
+    later = "deploymentprocess-" + suite.projects["Scheduling Service"].id
+    hold = sim.faults.hold(methods=("GET",), path_contains=later, after_apply=True)
+    running = step.start("Database\nWeb API, Scheduling Service\nWeb UI", "Production")
+    assert hold.wait_until_held(30), "the train never planned Scheduling Service"
+    sent = time.monotonic()
+    running.send_signal(signal.SIGTERM)
+    try:
+        run = running.finish(timeout=20)
+    finally:
+        hold.release(answer=False)
+    assert time.monotonic() - sent < 15
+    assert run.exit_code != 0 and run.stderr == ""
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert "cancelled (signal" in run.outputs["TrainOutcomeReason"]
+    assert all(ds == [] for ds in made(sim, suite).values())

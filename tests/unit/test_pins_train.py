@@ -316,3 +316,25 @@ def test_the_shared_read_gives_up_at_the_soonest_childs_deadline_so_it_times_out
     start = clock.monotonic()
     assert convoy.cycle() == []
     assert octopus.deadlines == [start + 600]
+
+
+class GroupClient:
+    """A client answering one project group and its projects' list as given."""
+
+    def __init__(self, projects):
+        self.projects = projects
+
+    def find_by_name(self, collection, name, label, hint=""):
+        return {"Id": "ProjectGroups-1", "Name": name}
+
+    def get_all(self, path):
+        assert path == "projectgroups/ProjectGroups-1/projects"
+        return self.projects
+
+
+def test_a_groups_project_without_a_name_is_skipped_not_a_crash():
+    from child_deploy.shell.settings import Wave
+    from child_deploy.train.waves import expand_groups
+    client = GroupClient([{"Name": "Web API"}, {"Id": "Projects-9"}, "junk", {"Name": "Web UI"}])
+    waves, problems = expand_groups(client, Recorder(), [Wave((), "Platform")])
+    assert waves == [["Web API", "Web UI"]] and problems == []
