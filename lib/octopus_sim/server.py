@@ -44,6 +44,10 @@ class RequestRecord:
     body: object = field(default=None, repr=False)
 
 
+# Kestrel's default MaxRequestLineSize: a longer request line is answered 414 before routing.
+MAX_REQUEST_LINE = 8192
+
+
 @dataclass
 class Response:
     status: int
@@ -129,6 +133,9 @@ class Simulator:
         method = (headers.get("X-HTTP-Method-Override") or method).upper() if method == "POST" else method
         query = Query(split.query)
         route = self._route_label(method, split.path)
+        if len("{0} {1} HTTP/1.1".format(method, target)) > MAX_REQUEST_LINE:
+            self._record(method, split, query, 414, route, fault="request line too long")
+            return Response(414, b"", "text/plain")
         latency = self.faults.latency_seconds()
         if latency:
             time.sleep(latency)

@@ -287,3 +287,24 @@ def test_each_tenants_manual_intervention_is_approved_with_the_parents_sign_off(
         assert interruption.values["Result"] == "Proceed", tenant
         assert "bob.approver" in interruption.values["Notes"]
     assert run.text().count('Approved "Approve Database" of the child deployment') == 2
+
+
+def test_a_large_rings_history_is_read_in_batches_of_ids_octopus_accepts(tmp_path):
+    """10 children x 30 tenants: 600 deployments of recent history, whose tasks in one address
+    would make a request line over Kestrel's 8 KB (Octopus answers 414 and the plan fails). The
+    ids go 100 at a time, and the run is planned."""
+    from child_deploy_bench_train import arrange_rings
+    from e2e_steps import BODY
+    from harness import run_body
+    from octopus_sim import ManualClock, Simulator
+    with Simulator(clock=ManualClock()) as sim:
+        variables = dict(arrange_rings(sim, 10, 30), **{"ChildProject.WhatIf.Value": "Yes"})
+        sim.reset_requests()
+        run = run_body(BODY, variables, str(tmp_path / "plan"), clock_url=sim.url)
+        by_ids = [r for r in sim.requests if r.path.endswith(("/tasks", "/releases"))
+                  and "ids" in r.query]
+        refused = [r for r in sim.requests if r.status == 414]
+    assert run.exit_code == 0, run.result_message
+    assert run.outputs["TrainOutcome"] == "WhatIf" and refused == []
+    batches = [len(str(r.query["ids"]).split(",")) for r in by_ids if r.path.endswith("/tasks")]
+    assert sum(batches) >= 600 and max(batches) == 100

@@ -90,3 +90,11 @@ def test_a_hundred_project_world_builds_quickly(sim):
     assert len(made.projects) == 100
     assert len(sim.world.projects_in_group(made.group)) == 100
     assert sum(len(sim.world.deployments_for(p)) for p in made.projects[:3]) == 3 * 19
+
+
+def test_a_request_line_over_8_kb_is_answered_414_before_routing(api, suite):
+    """Kestrel's default MaxRequestLineSize: a batch of ids too long for one address."""
+    ids = ",".join("ServerTasks-{0}".format(n) for n in range(1000, 1600))
+    answer = api.call("GET", "/api/tasks?ids=" + ids)
+    assert answer.status_code == 414 and answer.content == b""
+    assert api.call("GET", "/api/tasks?ids=" + ids[:7000]).status_code == 200

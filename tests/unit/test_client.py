@@ -570,3 +570,26 @@ def test_a_ring_runs_time_is_every_wave_of_every_ring_plus_the_soaks_and_no_more
     clock.sleep(1)
     with pytest.raises(OctopusUnreachableError, match="time is spent"):
         client.get("projects")
+
+
+def test_ids_go_a_hundred_to_a_request_and_a_long_address_is_cut_in_messages(mocked):
+    """Octopus on Kestrel refuses a request line over 8 KB (414): 250 task ids are three reads,
+    and an error on a long address quotes its first 300 characters, not all of them."""
+    from child_deploy.octopus.lookups import tasks_by_id
+    ids = ["ServerTasks-{0}".format(n) for n in range(1000, 1250)]
+
+    def answer(request, context):
+        asked = request.qs["ids"][0].split(",")
+        return {"Items": [{"Id": i.replace("servertasks", "ServerTasks")} for i in asked]}
+    mocked.get(BASE + "/api/tasks", json=answer)
+    found = tasks_by_id(make_client(), ids + ids[:5] + [None, ""])
+    assert sorted(found) == sorted(ids)
+    asked = [len(r.qs["ids"][0].split(",")) for r in mocked.request_history]
+    assert asked == [100, 100, 50]
+    assert [r.qs["take"] for r in mocked.request_history] == [["100"], ["100"], ["50"]]
+    mocked.get(BASE + "/api/tasks", status_code=400, json={"ErrorMessage": "Too many"})
+    with pytest.raises(OctopusApiError) as refused:
+        make_client().get("tasks", params={"ids": ",".join(ids)})
+    shown = str(refused.value).split(": Too many")[0]
+    assert shown.startswith("Octopus answered 400 to GET /api/tasks?ids=ServerTasks-1000")
+    assert shown.endswith("...") and len(shown) < 400

@@ -21,6 +21,7 @@ from .transport import (REDIRECT_STATUSES, REQUEST_TIMEOUT_SECONDS, Request, exc
                         load_requests, origin)
 
 MAX_REDIRECTS = 5
+SHOWN_URL = 300     # a longer path is cut in messages: a batch of ids says no more
 
 
 class OctopusClient:
@@ -258,7 +259,8 @@ class OctopusClient:
     def _display(self, url):
         """The path and query of `url`, for logs and messages (never the key: it is a header)."""
         parts = urlsplit(url)
-        return self._scrub(parts.path + ("?" + parts.query if parts.query else ""))
+        shown = self._scrub(parts.path + ("?" + parts.query if parts.query else ""))
+        return shown if len(shown) <= SHOWN_URL else shown[:SHOWN_URL] + "..."
 
     def _scrub(self, text):
         return mask_secret(text, self._api_key)
