@@ -252,6 +252,8 @@ def test_an_unknown_project_group_fails_with_the_train_outputs_set(step, sim, su
     assert run.exit_code != 0
     assert "Platfrom" in run.result_message
     assert run.outputs["TrainOutcome"] == "Failed"
+    assert run.outputs["TrainOutcomeReason"] == ("Nothing was deployed: 1 problem(s) stopped "
+                                                 "the plan.")     # the problems: in the log
     assert run.outputs["TrainManifest"] == '{"Database": "2021.1.0.1"}'   # runs now
     assert "| Database | 1 | 2021.1.0.1 |" in run.outputs["TrainPlan"]
     assert all(ds == [] for ds in made(sim, suite).values())

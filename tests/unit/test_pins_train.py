@@ -338,3 +338,32 @@ def test_a_groups_project_without_a_name_is_skipped_not_a_crash():
     client = GroupClient([{"Name": "Web API"}, {"Id": "Projects-9"}, "junk", {"Name": "Web UI"}])
     waves, problems = expand_groups(client, Recorder(), [Wave((), "Platform")])
     assert waves == [["Web API", "Web UI"]] and problems == []
+
+
+def test_a_step_failing_outside_the_trains_own_paths_still_tells_each_known_child_why():
+    """`abandon`: a child whose release is known and whose outputs are not yet set says Error
+    and the message; one that said its outcome keeps it; one not planned says nothing."""
+    from child_deploy.base.outcome import chosen_not_deployed, publish
+    from child_deploy.base.terminal import RecordingHost
+    from child_deploy.shell.settings import parse_settings
+    from child_deploy.train.train import Child, Train
+    values = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
+              "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
+              "ChildProject.Destination.EnvironmentName": "Production",
+              "ChildProject.Project.Name": "A\nB\nC"}
+    settings = parse_settings(lambda name: values.get(name, ""))
+    host = RecordingHost()
+    train = Train(settings, None, host, FakeClock())
+    train.children = [Child(host, settings, name, wave) for wave, name in enumerate("ABC", 1)]
+    known, said, unplanned = train.children
+    known.host.known_outcome = chosen_not_deployed("1.0", "notes", "0.9")
+    said.host.known_outcome = chosen_not_deployed("2.0", "notes", "1.9")
+    publish(said.host, said.host.known_outcome.with_(outcome="Deployed", reason="done"))
+    train.abandon("The step failed: boom.")
+    assert known.host.outputs["ChildOutcome"] == "Error"
+    assert known.host.outputs["ChildOutcomeReason"] == "The step failed: boom."
+    assert known.host.outputs["ReleaseToPromote"] == "1.0"
+    assert said.host.outputs["ChildOutcome"] == "Deployed"
+    assert unplanned.host.outputs == {}
+    assert host.outputs["TrainOutcome"] == "Failed"
+    assert host.outputs["TrainOutcomeReason"] == "The step failed: boom."
