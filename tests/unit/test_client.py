@@ -551,25 +551,35 @@ def test_the_sessions_own_response_hooks_still_run(mocked):
     assert seen == [200]
 
 
-def test_a_ring_runs_time_is_every_wave_of_every_ring_plus_the_soaks_and_no_more(mocked):
-    """Two waves in three rings with a 10-minute pause: 6 waits, 3 pauses (the step counts one
-    per ring), the margin; RollBack doubles the waits. Not a second more."""
+def test_a_train_applys_time_is_a_wait_per_parallel_round_and_per_roll_back_and_no_more(mocked):
+    """The step's time, set once the plan is known: 5 children in a stage at 2 at a time are 3
+    rounds, 1 child 1 round; each round a *Wait for Deployment* and the margin; RollBack adds a
+    round per child; three rings' pauses; one margin more. The client and its copies then end
+    there, not a second later (planning alone had one wait and the margin)."""
+    from child_deploy.acting.deployment import STEP_MARGIN_SECONDS as margin
     from child_deploy.base.terminal import RecordingHost
-    from child_deploy.shell.runner import STEP_MARGIN_SECONDS, make_client as step_client, rounds
+    from child_deploy.shell.runner import make_client as step_client
+    from child_deploy.train.train import apply_seconds
     from fakes import make_settings
     rings = {"ChildProject.Project.Name": "Database\nWeb API", "ChildProject.Tenant.Name":
              "Acme\ntag: Ring/Beta\n*", "ChildProject.CancelDeployment.Seconds": "30",
-             "ChildProject.Rings.PauseMinutes": "10"}
-    assert rounds(make_settings(**rings)) == 6
-    assert rounds(make_settings(**dict(rings, **{"ChildProject.Train.OnFailure": "RollBack"}))) == 12
+             "ChildProject.Rings.PauseMinutes": "10", "ChildProject.Train.Parallelism": "2"}
+    settings = make_settings(**rings)
+    assert apply_seconds(settings, [5, 1, 0]) == 4 * (30 + margin) + margin + 3 * 600
+    back = make_settings(**dict(rings, **{"ChildProject.Train.OnFailure": "RollBack"}))
+    assert apply_seconds(back, [5, 1, 0]) == 10 * (30 + margin) + margin + 3 * 600
     clock = FakeClock()
-    client = step_client(make_settings(**rings), RecordingHost(), clock, requests.Session())
+    client = step_client(settings, RecordingHost(), clock, requests.Session())
+    copy = client.with_log(lambda line: None)
     mocked.get(BASE + "/api/projects", json={})
-    clock.sleep(6 * 30 + 3 * 600 + STEP_MARGIN_SECONDS - 1)
-    client.get("projects")
+    clock.sleep(30 + margin - 1)
+    client.move_deadline(clock.monotonic() + apply_seconds(settings, [5, 1, 0]))
+    clock.sleep(apply_seconds(settings, [5, 1, 0]) - 1)
+    copy.get("projects")
     clock.sleep(1)
-    with pytest.raises(OctopusUnreachableError, match="time is spent"):
-        client.get("projects")
+    for each in (client, copy):
+        with pytest.raises(OctopusUnreachableError, match="time is spent"):
+            each.get("projects")
 
 
 def test_ids_go_a_hundred_to_a_request_and_a_long_address_is_cut_in_messages(mocked):

@@ -19,6 +19,8 @@ LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a
 SIGNAL_WAITS = (0.0, 1.0, 2.0)
 SIGNAL_BUDGET_SECONDS = 4.0
 CANCEL_BUDGET_SECONDS = 8.0
+# Beyond *Wait for Deployment*: the lookups before the child is created, the calls after the wait.
+STEP_MARGIN_SECONDS = 60
 RECENT_TAKE = 30          # a deployment made seconds ago is among the lane's newest 30
 Created = namedtuple("Created", "deployment created_here reason")
 

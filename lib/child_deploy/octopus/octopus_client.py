@@ -39,7 +39,7 @@ class OctopusClient:
         self._clock = clock or SystemClock()
         self._retry = retry
         self._verify = verify
-        self._deadline = deadline          # monotonic instant the step must end by
+        self._deadline = [deadline]        # the step's end (monotonic), shared by copies
         self._rand = rand
         self._request_timeout = float(request_timeout)
         self.request_count = 0
@@ -218,7 +218,8 @@ class OctopusClient:
     # -- helpers -------------------------------------------------------------------------------
     def _seconds_left(self):
         """Seconds until the step's deadline (None when it has none)."""
-        return None if self._deadline is None else self._deadline - self._clock.monotonic()
+        end = self._deadline[0]
+        return None if end is None else end - self._clock.monotonic()
 
     def _seconds_for_request(self, method, url):
         """The request's whole deadline: its own, cut to what is left of the step's time."""
@@ -273,7 +274,12 @@ class OctopusClient:
 
     def with_deadline(self, deadline):
         """The same client with an earlier deadline (a monotonic instant): a step told to stop."""
-        other = self.in_space(self.space_id)
-        other._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
+        other, end = self.in_space(self.space_id), self._deadline[0]
+        other._deadline = [deadline if end is None else min(end, deadline)]
         return other
+
+    def move_deadline(self, deadline):
+        """The step's end, for this client and the copies sharing it: a train's plan knows how
+        many waits its apply may take."""
+        self._deadline[0] = deadline
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from ..base.clock import SystemClock
 from .dependencies import ensure_dependencies
-from ..acting.deployment import cancel_child
+from ..acting.deployment import STEP_MARGIN_SECONDS, cancel_child
 from ..base.errors import StepCancelledError, StepError
 from .flow import deploy_child
 from ..octopus.octopus_client import OctopusClient, load_requests
@@ -25,8 +25,6 @@ from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
 API_KEY_PARAMETER = "ChildProject.Api.Key"
-# Beyond *Wait for Deployment*: the lookups before the child is created, the calls after the wait.
-STEP_MARGIN_SECONDS = 60
 
 
 def run(host, clock=None, session=None, install=None, request_timeout=None):
@@ -106,8 +104,7 @@ def stopped(host, clock, client, message):
 def make_client(settings, host, clock, session=None, request_timeout=None):
     """An OctopusClient that logs each call at verbose level and keeps to the step's deadline;
     a Base Url's `user:password@` goes to the session, never into a URL, and is masked."""
-    deadline = clock.monotonic() + settings.timeout_seconds * rounds(settings) + STEP_MARGIN_SECONDS \
-        + settings.ring_pause_minutes * 60 * len(settings.rings)
+    deadline = clock.monotonic() + settings.timeout_seconds + STEP_MARGIN_SECONDS  # a train: plan
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials
@@ -116,14 +113,6 @@ def make_client(settings, host, clock, session=None, request_timeout=None):
                          log=host.verbose, clock=clock, verify=tls_verify(settings),
                          deadline=deadline, notice=host.info,
                          request_timeout=request_timeout or REQUEST_TIMEOUT_SECONDS)
-
-
-def rounds(settings):
-    """How many *Wait for Deployment* a run may take: one per wave and ring (twice with RollBack)."""
-    if not (settings.is_train or settings.is_rings):
-        return 1
-    return len(settings.waves) * max(1, len(settings.rings)) * (
-        2 if settings.train_failure_policy == "RollBack" else 1)
 
 
 def register_credentials(host, user, password):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..octopus.choosing import RecentHistory
 from ..acting.convoy import Convoy
 from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
-from ..acting.deployment import CANCEL_BUDGET_SECONDS, cancel_child
+from ..acting.deployment import CANCEL_BUDGET_SECONDS, STEP_MARGIN_SECONDS, cancel_child
 from ..base.errors import StepCancelledError, StepError, TrainError
 from ..base.host import ChildHost
 from ..octopus.lookups import HISTORY_PAGE, Catalog, SharedReads
@@ -67,6 +67,15 @@ def run_train(settings, client, host, clock, plan_child):
 def history_pages(children):
     """Pages of recent history a train reads once: two deployments per child."""
     return -(-2 * children // HISTORY_PAGE)
+
+
+def apply_seconds(settings, deploying):
+    """The most an apply may take (`deploying`: each stage's children to deploy): a *Wait for
+    Deployment* and the margin per *Train parallelism* of them, again each to roll back."""
+    rounds = sum(-(-n // settings.train_parallelism) for n in deploying)
+    rounds += sum(deploying) if settings.train_failure_policy == "RollBack" else 0
+    return (settings.timeout_seconds + STEP_MARGIN_SECONDS) * rounds + STEP_MARGIN_SECONDS + \
+        settings.ring_pause_minutes * 60 * len(settings.rings)
 
 
 class Train:
@@ -143,6 +152,8 @@ class Train:
 
     def apply(self, stages):
         """Stages (waves, or rings' waves) in order; then the roll back if asked; the outcome."""
+        self.client.move_deadline(self.clock.monotonic() + apply_seconds(self.settings, [
+            sum(1 for c in stage.children if c.delivery) for stage in stages]))
         mark = (0, 0, 0)
         for stage in stages:
             if self.stopping:
