@@ -65,7 +65,7 @@ DESCRIPTION = """\
 Deploys child projects from a release orchestration (parent) project. For each child it finds \
 the release to deploy (by default the one that last succeeded in the lifecycle phase before the \
 destination, optionally filtered by a version pattern), skips it when the destination already \
-runs it, deploys it, waits for it, approves its manual interventions with the approvals given \
+runs it (Promote, the default), deploys it, waits for it, approves its manual interventions with the approvals given \
 to the parent, and publishes output variables such as `ReleaseToPromote`, `ReleaseNotes` and \
 `ChildReleaseToDeploy` for later steps and manual-intervention instructions.
 

@@ -160,7 +160,7 @@ def build_body(modules, version):
         left_out += ["{0}.{1}".format(name.split("/")[-1], n) for node, _text in statements
                      for n in sorted(statement_names(node) - keep)]
         imports += module_imports
-        parts.append(banner("child_deploy/{0}.py".format(name)) + tidy("".join(kept)))
+        parts.append(banner("{0}.py".format(name)) + tidy("".join(kept)))
     code = merged_imports(imports) + "\n\n" + "\n\n".join(parts)
     code += "\n\n" + banner("start") + ENTRY_CALL
     body = with_contents(header(version, left_out), code)
@@ -168,8 +168,11 @@ def build_body(modules, version):
     return body
 
 
+RULE = "-" * 8     # either side of a file's name in its banner
+
+
 def banner(title):
-    return "# " + "-" * 24 + " " + title + " " + "-" * 24 + "\n\n"
+    return "# " + RULE + " " + title + " " + RULE + "\n\n"
 
 
 def tidy(text):
@@ -215,8 +218,9 @@ def with_contents(head, code):
     """The header, a table of contents (the line each file starts on, where the story is), then
     the code: the body is read in the Octopus UI, where searching is all a reviewer has."""
     banners = [(number, line.split()[2]) for number, line in enumerate(code.splitlines(), 1)
-               if line.startswith(banner("").split(" ")[0] + " " + "-" * 24 + " ")]
-    title = "# Contents (line: file). The step's story is deploy_child in shell/flow.py."
+               if line.startswith("# " + RULE + " ")]
+    title = ("# Contents (line: file of lib/child_deploy). The step's story is deploy_child in "
+             "shell/flow.py.")
     offset = head.count("\n") + 1 + len(banners) + 1      # the code starts after a blank line
     rows = ["#   {0:>5}: {1}".format(number + offset, name) for number, name in banners]
     return head + "\n".join([title] + rows) + "\n\n" + code

@@ -111,7 +111,7 @@ def test_the_body_holds_only_what_runs_inside_octopus():
     for absent in ("argparse", "cli_main", "build_parser", "child_deploy_demo", "run_demo",
                    "class TerminalHost", "class RecordingHost", "--demo"):
         assert absent not in BODY, absent
-    banners = re.findall(r"^# -+ child_deploy/(\w+/\w+)\.py -+$", BODY, re.MULTILINE)
+    banners = re.findall(r"^# -+ (\w+/\w+)\.py -+$", BODY, re.MULTILINE)
     assert banners == list(build_template.MODULES)
     assert BODY.rstrip().endswith("main(globals())")
     assert "Left out, as nothing inside Octopus uses them: scheduling.queue_expiry" in BODY
@@ -128,11 +128,11 @@ def test_the_body_imports_each_module_once():
 
 def test_the_contents_at_the_top_give_the_line_each_file_starts_on():
     lines = BODY.splitlines()
-    contents = re.findall(r"^#\s+(\d+): (child_deploy/\S+|start)$", BODY, re.MULTILINE)
+    contents = re.findall(r"^#\s+(\d+): (\w+/\w+\.py|start)$", BODY, re.MULTILINE)
     assert [name for _line, name in contents][:-1] == [
-        "child_deploy/{0}.py".format(module) for module in build_template.MODULES]
+        "{0}.py".format(module) for module in build_template.MODULES]
     for line, name in contents:
-        assert lines[int(line) - 1].startswith("# " + "-" * 24 + " " + name + " ")
+        assert lines[int(line) - 1] == "# -------- {0} --------".format(name)
     assert "The step's story is deploy_child in shell/flow.py." in BODY[:1000]
 
 

@@ -161,3 +161,15 @@ def test_a_value_that_is_no_plan_is_a_parameter_error(step, sim, value):
     assert '"Approved plan" must be the TrainPlanJson output of a What-If run' in run.result_message
     assert "Project, Wave, Current, Chosen, Planned" in run.result_message
     assert not [r for r in sim.requests if r.method == "POST"]
+
+
+def test_a_plan_that_differs_and_has_other_problems_reports_them_all(step, sim, suite):
+    """Differences from the approved plan do not hide the train's other problems (here a pin
+    naming no project): every one is in the failure, at once."""
+    plan = approved_plan(step, "Database\nWeb API")
+    run = step("Database\nWeb UI", "Production", ApprovedPlan=plan,
+               **{"Train.PinnedVersions": "Nowhere Service::1.0"})
+    assert run.exit_code != 0
+    assert made(sim, suite) == {name: [] for name in CHILDREN}
+    assert "Web UI: in the plan: approved no, now yes" in run.result_message
+    assert "Nowhere Service" in run.result_message

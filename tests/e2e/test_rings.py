@@ -242,6 +242,19 @@ def test_bad_rings_fail_clearly_before_anything_deploys(step, sim, suite, tenant
     assert new_deployments(sim, suite, before) == {}
 
 
+def test_every_missing_name_of_a_ring_run_is_reported_at_once(step, sim, suite, tenants):
+    """Two mistyped projects, an unknown tenant and an unknown destination: four problems in
+    one failure, nothing deployed (a missing project no longer hides the rest)."""
+    before = existing(sim)
+    run = step("Databse\nWeb APl", "Production", **{
+        "Tenant.Name": "Acme\nNoSuchTenant", "Destination.EnvironmentName": "Prodution"})
+    assert run.exit_code != 0 and run.stderr == ""
+    for name in ('"Databse"', '"Web APl"', '"NoSuchTenant"', '"Prodution"'):
+        assert name in run.result_message, name
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert new_deployments(sim, suite, before) == {}
+
+
 def test_one_line_with_one_tenant_is_todays_single_child_step(step, sim, suite, tenants):
     run = step("Database", "Production", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message

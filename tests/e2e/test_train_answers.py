@@ -4,6 +4,8 @@ change per child. The sample suite as in test_train.py."""
 
 import json
 
+import pytest
+
 from test_train import CHILDREN, SUITE, each_child, fail_child, made, suite_previous, task
 from octopus_sim import TaskScript
 
@@ -136,3 +138,28 @@ def test_each_child_says_each_change_of_its_state_once_without_a_percentage(step
     assert lines == ["[Web API] Web API 2021.1.1.1 in Production: Executing"]
     assert "%" not in "".join(lines)
     assert task(sim, made(sim, suite)["Web API"][0]).state == "Success"
+
+
+@pytest.mark.parametrize("project, params, said", [
+    (SUITE, {"Space.Name": "Nowhere"}, 'Space "Nowhere" was not found'),
+    (SUITE, {"Train.Parallelism": "0"}, '"Train parallelism"'),
+    ("Database", {"Tenant.Name": "Acme\nGlobex", "Space.Name": "Nowhere"}, '"Nowhere"'),
+])
+def test_a_train_that_ends_before_its_plan_still_sets_its_outputs(step, sim, suite, project,
+                                                                  params, said):
+    """A missing space or a refused parameter stops a train (or rings) before any child is
+    planned: the train's outputs still say Failed and why, with an empty plan."""
+    run = step(project, "Production", **params)
+    assert run.exit_code != 0 and run.stderr == ""
+    assert run.outputs["TrainOutcome"] == "Failed"
+    assert said in run.outputs["TrainOutcomeReason"]
+    assert (run.outputs["TrainPlan"], run.outputs["TrainPlanJson"],
+            run.outputs["TrainManifest"]) == ("", "[]", "{}")
+    assert "ChildOutcome" not in run.outputs
+    assert all(ds == [] for ds in made(sim, suite).values())
+
+
+def test_one_child_that_ends_before_its_plan_sets_no_train_outputs(step):
+    run = step("Database", "Production", **{"Space.Name": "Nowhere"})
+    assert run.outputs["ChildOutcome"] == "Error"
+    assert not any(name.startswith("Train") for name in run.outputs)

@@ -367,3 +367,19 @@ def test_a_step_failing_outside_the_trains_own_paths_still_tells_each_known_chil
     assert unplanned.host.outputs == {}
     assert host.outputs["TrainOutcome"] == "Failed"
     assert host.outputs["TrainOutcomeReason"] == "The step failed: boom."
+
+
+def test_a_childs_poll_that_may_work_next_time_costs_that_poll_only_as_for_one_child():
+    """Reading a child's log or interruptions fails in a way worth retrying (a 503): said at
+    verbose level by the child, which is still followed, as a single child would be."""
+    clock = FakeClock()
+    flaky = StepError("Octopus answered 503 to GET /api/tasks/ServerTasks-1/details.\nmore")
+    flaky.retryable = True
+    follow = Followed("ServerTasks-1", fail_poll=flaky)
+    follow.troubles = []
+    follow.trouble = follow.troubles.append
+    convoy = convoy_with(clock, Octopus([running(1)], [running(1, "Success", True)]), (follow, 600))
+    assert convoy.cycle() == []
+    assert follow.troubles == ["Octopus answered 503 to GET /api/tasks/ServerTasks-1/details."]
+    follow.fail_poll = None
+    assert [e.outcome for e in convoy.cycle()] == [("concluded", "Success", False)]

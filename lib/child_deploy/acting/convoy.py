@@ -80,10 +80,13 @@ class Convoy:
 
     @staticmethod
     def _on_poll(follow, task):
-        """A failure here means the child is no longer followed."""
+        """A failure here means the child is no longer followed, unless worth retrying (then
+        this poll only, as for one child)."""
         try:
             follow.on_poll(task)
         except StepCancelledError:
             raise
         except StepError as error:
-            follow.lost(error)
+            if not getattr(error, "retryable", False):
+                follow.lost(error)          # publishes Unknown and raises
+            follow.trouble(str(error).splitlines()[0])

@@ -122,10 +122,11 @@ HELP = {
         "child, as Octopus's own CLI does; the reason is recorded with the deployment. The API "
         "key's user then needs the system permission `DeploymentFreezeAdminister`."),
     "ChildProject.Train.Parallelism": (
-        "For a release train (several lines in *Child Project Name*): how many children of one "
-        "wave may deploy at the same time. Default 4."),
+        "For a release train (several names in *Child Project Name*) or tenant rings: how many "
+        "children, or child-and-tenant pairs, of one wave may deploy at the same time. "
+        "Default 4."),
     "ChildProject.Train.OnFailure": (
-        "For a release train: what a failed child means for the others.\n\n"
+        "For a release train or tenant rings: what a failed child means for the others.\n\n"
         "- `Stop`: children already deploying finish; no new child and no later wave starts.\n"
         "- `Continue`: carry on with every other child.\n"
         "- `RollBack`: stop as above, then put each child this run changed back on the release "
@@ -142,7 +143,7 @@ HELP = {
         "failure, wait this many minutes before the next ring starts (a soak). Default 0."),
     "ChildProject.ApprovedPlan": (
         "Optional. Bind it to the `TrainPlanJson` output of a What-If run of this step that an "
-        "approver reviewed, `Octopus.Action[<What-If step>].Output.TrainPlanJson`. The "
+        "approver reviewed: `#{Octopus.Action[<What-If step>].Output.TrainPlanJson}`. The "
         "step then deploys exactly the approved releases, and nothing at all when anything the "
         "approver saw has changed (the release a destination runs, a chosen release no longer "
         "deployable, a child added or removed): it shows the differences and fails. Blank: "

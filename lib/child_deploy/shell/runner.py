@@ -17,8 +17,8 @@ from ..base.errors import StepCancelledError, StepError
 from .flow import deploy_child
 from ..octopus.octopus_client import OctopusClient, load_requests
 from ..base.outcome import nothing_to_deploy, publish
-from .settings import parse_settings
-from ..train.train import stopped_train
+from .settings import parse_settings, train_described
+from ..train.train import publish_train, stopped_train
 from ..acting.waiting import cancellation_signals
 from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
 
@@ -80,6 +80,7 @@ def failed(host, message):
     """Fail the step; outputs not yet set say why (and which child, if known)."""
     if host.train is not None and not host.outputs_published:
         host.train.abandon(message)
+    unplanned_train(host, message)
     if not host.outputs_published:      # later steps and approvals read them
         known = host.known_outcome or nothing_to_deploy("Error", "")
         publish(host, known.with_(outcome="Error", reason=message))
@@ -96,9 +97,19 @@ def stopped(host, clock, client, message):
         message += " The child deployment {0} of release {1} was {2}.".format(
             known.deployment_id, known.release_version, cancel_child(client, clock, host))
         known = host.known_outcome
-    publish(host, known.with_(outcome="Canceled", reason=message))
+    if not unplanned_train(host, message):
+        publish(host, known.with_(outcome="Canceled", reason=message))
     host.fail(message)
     return 1
+
+
+def unplanned_train(host, message):
+    """Whether this is a train that ended before its plan (a parameter, its space, a signal):
+    then its outputs say so."""
+    if host.train is not None or not train_described(host.variable):
+        return False
+    publish_train(host, "", [], "Failed", message)
+    return True
 
 
 def make_client(settings, host, clock, session=None, request_timeout=None):

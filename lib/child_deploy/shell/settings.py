@@ -94,8 +94,7 @@ class Settings:
 
     @property
     def is_train(self):
-        """More than one child, or a project group: the train. One name is today's step."""
-        return len(self.waves) > 1 or any(w.group or len(w.names) > 1 for w in self.waves)
+        return describes_train(self.waves)
 
     def pinned_version(self, project_name):
         """The version pinned for `project_name` (case ignored), or "" when none is."""
@@ -150,6 +149,17 @@ def parse_settings(read, now=None, local_zone=None):
     values["project_name"] = _single_name(waves, values["project_name"])
     return Settings(parent=parse_parent(read), queue_time=queue_time, queue_reason=queue_reason,
                     server_credentials=credentials, waves=waves, rings=rings, **values)
+
+
+def describes_train(waves, rings=()):
+    """More than one child, a project group or tenant rings: a train. One name is today's step."""
+    return bool(rings) or len(waves) > 1 or any(w.group or len(w.names) > 1 for w in waves)
+
+
+def train_described(variable):
+    """Whether the parameters, unparsed (the run failed first), describe a train."""
+    return describes_train(parse_waves(variable("ChildProject.Project.Name"), []),
+                           parse_rings(variable("ChildProject.Tenant.Name"), []))
 
 
 def _single_name(waves, text):

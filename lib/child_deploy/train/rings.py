@@ -4,7 +4,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 from ..acting.waiting import raise_if_signalled
-from ..base.errors import ConfigurationError
+from ..base.errors import ConfigurationError, NotFoundError
 from ..octopus.lookups import pick_by_name
 from ..rules.rings import check_tags, child_rings, ring_members
 
@@ -20,15 +20,14 @@ def wave_stages(train, waves, make_child):
 def ring_stages(train, waves, make_child):
     # tenants/all: the paged route's tag filter loses tenants before Octopus 2024.3.13115.
     settings, catalog, client = train.settings, train.catalog, train.client
-    rings = settings.rings
-    problems = []
+    rings, problems = settings.rings, train.problems
     if any(ring.tags for ring in rings):
         check_tags(rings, client.get_all("tagsets/all"), problems)
     members = ring_members(rings, catalog.tenants(), problems)
-    where = pick_by_name(catalog.environments(), settings.destination_environment,
-                         "Environment", "Destination Environment Name")
-    tenants = {n: child_rings(members, catalog.project(n), where, problems)
-               for names in waves for n in names}
+    where = looked_up(problems, pick_by_name, catalog.environments(),
+                      settings.destination_environment, "Environment", "Destination Environment Name")
+    projects = {n: looked_up(problems, catalog.project, n) for names in waves for n in names}
+    tenants = {n: child_rings(members, p, where, problems) for n, p in projects.items() if p and where}
     if problems:
         raise ConfigurationError(problems)
     stages = []
@@ -39,6 +38,14 @@ def ring_stages(train, waves, make_child):
                 stages.append(Stage("Ring {0} of {1}, wave {2}.".format(ring, len(rings), wave),
                                     children, ring))
     return stages
+
+
+def looked_up(problems, find, *args):
+    """find(*args), or None with its NotFoundError among the problems (reported together)."""
+    try:
+        return find(*args)
+    except NotFoundError as error:
+        problems.append(str(error))
 
 
 def ring_pause(train, stage, mark):

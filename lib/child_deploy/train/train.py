@@ -53,13 +53,13 @@ class Child:
 def run_train(settings, client, host, clock, plan_child):
     """Plan every child, stop if any cannot be planned, else apply the plan; the train Outcome."""
     train = host.train = Train(settings, client, host, clock)
-    waves, problems = expand_groups(client, host, settings.waves)
+    waves, train.problems = expand_groups(client, host, settings.waves)
     stages = (ring_stages if settings.is_rings else wave_stages)(
         train, waves, lambda *where: Child(host, settings, *where))
     train.children = [c for stage in stages for c in stage.children]
     host.children = tuple(c.host for c in train.children)
     names = [c.name for c in train.children] + [c.host.name for c in train.children]
-    train.problems = problems + check_pins(settings, host, names, train.catalog.projects())
+    train.problems += check_pins(settings, host, names, train.catalog.projects())
     train.plan(plan_child)
     return train.apply(stages)
 
@@ -110,7 +110,8 @@ class Train:
             len(problems)), "the train could not be planned"
         differs = approved_differences(self.settings, self.host, self.lines())
         if differs:
-            (reason, problems), why = differs, "the plan is not the approved plan"
+            (reason, found), why = differs, "the plan is not the approved plan"
+            problems = found + problems
         if problems:
             for child in self.children:
                 self.not_started(child, why)
@@ -134,13 +135,7 @@ class Train:
         self.host.save_artifact(plan_artifact_name(self.settings.parent.step_name), table)
 
     def publish(self, table, outcome, reason):
-        """The train's outputs (every path sets them; the children set their own)."""
-        self.host.set_output("TrainPlan", table)
-        self.host.set_output("TrainManifest", manifest_json(self.lines()))
-        self.host.set_output("TrainPlanJson", plan_json(self.lines()))
-        self.host.set_output("TrainOutcome", outcome)
-        self.host.set_output("TrainOutcomeReason", reason)
-        self.host.outputs_published = True
+        publish_train(self.host, table, self.lines(), outcome, reason)
 
     def abandon(self, message):
         """The step failed outside the train's own paths: every output still says what is known."""
@@ -256,6 +251,15 @@ class Train:
         if outcome in ("Deployed", "WhatIf", "NothingToDeploy"):
             return Outcome(outcome, reason)
         raise TrainError(reason)
+
+
+def publish_train(host, table, lines, outcome, reason):
+    """The train's outputs (every path sets them; the children set their own)."""
+    for name, value in (("TrainPlan", table), ("TrainManifest", manifest_json(lines)),
+                        ("TrainPlanJson", plan_json(lines)), ("TrainOutcome", outcome),
+                        ("TrainOutcomeReason", reason)):
+        host.set_output(name, value)
+    host.outputs_published = True
 
 
 def stopped_train(host, clock, client, message):
