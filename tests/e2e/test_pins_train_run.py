@@ -93,3 +93,61 @@ def test_children_deployed_one_at_a_time_each_get_their_whole_wait(step, sim, su
     children = each_child(run.outputs)
     assert {c["ChildOutcome"] for c in children.values()} == {"Deployed"}
     assert run.outputs["TrainOutcome"] == "Deployed"
+    tasks = sorted((sim.world.task_of(d) for ds in made(sim, suite).values() for d in ds),
+                   key=lambda t: t.start_time)
+    assert len(tasks) == 4 and all(      # one at a time: each starts after the one before ended
+        later.start_time >= earlier.completed_time for earlier, later in zip(tasks, tasks[1:]))
+
+
+def test_each_stage_and_the_trains_end_are_highlighted(step, sim, suite):
+    run = step("Database\nWeb API, Scheduling Service\nWeb UI", "Production")
+    assert run.exit_code == 0, run.result_message
+    highlighted = run.text("highlight")
+    assert "Wave 2 of 3: Web API, Scheduling Service." in highlighted
+    assert run.outputs["TrainOutcomeReason"] in highlighted
+
+
+def test_children_of_the_wave_not_yet_started_when_one_fails_are_not_started(step, sim, suite):
+    """One wave, one child at a time: Database fails, so Web API and Web UI never start; they
+    say why, and that no release of theirs is to be deployed; the failure is a warning."""
+    sim.world.set_task_script(suite.projects["Database"], TaskScript(
+        run_seconds=5, outcome="Failed", error_message="Step 1 failed"))
+    run = step("Database, Web API, Web UI", "Production", **{"Train.Parallelism": "1"})
+    assert run.exit_code != 0
+    children = each_child(run.outputs)
+    assert children["Database"]["ChildOutcome"] == "Failed"
+    for name in ("Web API", "Web UI"):
+        assert children[name]["ChildOutcome"] == "NotStarted"
+        assert children[name]["ChildOutcomeReason"] == (
+            "Not deployed: the train stopped after a child failed.")
+        assert children[name]["ChildReleaseToDeploy"] == "False"
+        assert made(sim, suite)[name] == []
+    assert "[Database] " in run.text("warning") and "Step 1 failed" in run.text("warning")
+
+
+def test_a_roll_back_octopus_refuses_is_that_childs_roll_back_error_with_the_answer(
+        step, sim, suite):
+    """Web UI fails, so the train rolls back; Database's way back is refused (400 on the
+    preview of the release it ran before): said as a warning, and its roll back outputs say
+    Error with Octopus's answer."""
+    sim.world.set_task_script(suite.projects["Web UI"], TaskScript(
+        run_seconds=5, outcome="Failed", error_message="Step 1 failed"))
+    before = suite.releases[("Database", "2021.1.0.1")].id
+    sim.faults.fail_next(status=400, methods=("GET",),
+                         path_contains="releases/{0}/deployments/preview".format(before))
+    run = step("Database\nWeb UI", "Production", **{"Train.OnFailure": "RollBack"})
+    assert run.exit_code != 0
+    assert "Rolling back what this train changed." in run.text("highlight")
+    database = each_child(run.outputs)["Database"]
+    assert database["ChildRollBackOutcome"] == "Error"
+    assert "400" in database["ChildRollBackReason"]
+    assert "[Database] Octopus answered 400" in run.text("warning")
+    assert run.outputs["TrainOutcome"] == "RollBackIncomplete"
+
+
+def test_a_train_with_nothing_to_deploy_succeeds(step, sim, suite):
+    first = step("Database\nWeb UI", "Production")
+    assert first.exit_code == 0, first.result_message
+    again = step("Database\nWeb UI", "Production")
+    assert again.outputs["TrainOutcome"] == "NothingToDeploy"
+    assert again.exit_code == 0, again.result_message

@@ -197,6 +197,22 @@ def test_the_ring_pause_soaks_after_a_ring_on_the_simulated_clock(step, sim, sui
                      run.text())
 
 
+def test_no_soak_after_a_ring_in_which_a_child_failed(step, sim, suite, tenants):
+    """*When a child fails* = Continue: the next ring still deploys, but without the pause that
+    follows a ring that went well."""
+    sim.world.set_task_script(suite.projects["Database"], TaskScript(
+        run_seconds=5, outcome="Failed", error_message="Step 1 failed"), tenant=tenants["Acme"])
+    before = existing(sim)
+    run = step("Database", "Production", **{"Tenant.Name": "Acme\nGlobex",
+                                           "Rings.PauseMinutes": "30", "Train.OnFailure": "Continue"})
+    assert run.exit_code != 0
+    made = new_deployments(sim, suite, before)
+    acme, globex = (sim.world.task_of(made[("Database", t)][0]) for t in ("Acme", "Globex"))
+    assert acme.state == "Failed" and globex.state == "Success"
+    assert (globex.start_time - acme.completed_time).total_seconds() < 60
+    assert "Ring pause" not in run.text()
+
+
 def test_sigterm_mid_ring_cancels_what_this_run_created_once(step, sim, suite, tenants):
     for tenant in ("Globex", "Initech"):
         sim.world.set_task_script(suite.projects["Database"], TaskScript(run_seconds=600),

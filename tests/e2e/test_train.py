@@ -179,7 +179,7 @@ def test_sigterm_mid_train_cancels_every_child_this_run_created_once(step, sim, 
     for name in ("Web API", "Scheduling Service"):
         sim.world.set_task_script(suite.projects[name], TaskScript(run_seconds=600))
     hold = sim.faults.hold(methods=("GET",), path_contains="ServerTasks-46", after_apply=True)
-    running = step.start("Web API, Scheduling Service", "Production")
+    running = step.start("Web API, Scheduling Service\nWeb UI", "Production")
     assert hold.wait_until_held(30), "the train never polled its children"
     sent = time.monotonic()
     running.send_signal(signal.SIGTERM)
@@ -192,8 +192,10 @@ def test_sigterm_mid_train_cancels_every_child_this_run_created_once(step, sim, 
     assert len(deployments) == 2
     assert sorted(path.split("/")[-2] for path in cancels) == sorted(d.task_id for d in deployments)
     children = each_child(run.outputs)
-    assert {c["ChildOutcome"] for c in children.values()} == {"Canceled"}
+    assert {c["ChildOutcome"] for c in children.values()} == {"Canceled"}   # Web UI's included
+    assert children["Web UI"]["ChildDeploymentId"] == ""
     assert run.outputs["TrainOutcome"] == "Failed"
+    assert "cancelled (signal" in run.result_message
 
 
 def test_a_group_line_is_every_project_of_the_group_in_one_wave(step, sim, suite):

@@ -383,3 +383,36 @@ def test_a_childs_poll_that_may_work_next_time_costs_that_poll_only_as_for_one_c
     assert follow.troubles == ["Octopus answered 503 to GET /api/tasks/ServerTasks-1/details."]
     follow.fail_poll = None
     assert [e.outcome for e in convoy.cycle()] == [("concluded", "Success", False)]
+
+
+def test_a_stopped_train_says_each_known_child_was_cancelled_and_fails_with_exit_code_1():
+    """`stopped_train` (no client: nothing could be created): a child with a deployment and
+    one planned but not started both say Canceled; one whose outcome was published at planning
+    (no deployment) keeps it; one not planned says nothing; the step fails with the message."""
+    from child_deploy.base.outcome import chosen_not_deployed, not_deployed, publish
+    from child_deploy.base.terminal import RecordingHost
+    from child_deploy.shell.settings import parse_settings
+    from child_deploy.train.train import Child, Train, stopped_train
+    values = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
+              "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
+              "ChildProject.Destination.EnvironmentName": "Production",
+              "ChildProject.Project.Name": "A\nB\nC\nD"}
+    settings = parse_settings(lambda name: values.get(name, ""))
+    host = RecordingHost()
+    train = host.train = Train(settings, None, host, FakeClock())
+    train.children = [Child(host, settings, name, wave) for wave, name in enumerate("ABCD", 1)]
+    host.children = tuple(c.host for c in train.children)
+    running, planned, skipped, unplanned = (c.host for c in train.children)
+    running.known_outcome = chosen_not_deployed("1.0", "n", "0.9").with_(
+        deployment_id="Deployments-1", task_id="ServerTasks-1")
+    planned.known_outcome = chosen_not_deployed("2.0", "n", "1.9")
+    skipped.known_outcome = publish(skipped, not_deployed("AlreadyDeployed", "runs it", "3.0"))
+    message = "The step was cancelled (signal 15)."
+    assert stopped_train(host, FakeClock(), None, message) == 1
+    assert running.outputs["ChildOutcome"] == "Canceled"
+    assert running.outputs["ChildDeploymentId"] == "Deployments-1"
+    assert planned.outputs["ChildOutcome"] == "Canceled"
+    assert planned.outputs["ChildOutcomeReason"] == message
+    assert skipped.outputs["ChildOutcome"] == "AlreadyDeployed"
+    assert unplanned.outputs == {}
+    assert host.failure == message and host.outputs["TrainOutcomeReason"] == message
