@@ -221,3 +221,22 @@ def test_a_freeze_name_that_looks_like_a_service_message_speaks_for_nobody(step,
     assert run.exit_code != 0 and run.outputs["ChildOutcome"] == "Frozen"
     assert "##octopus[setVariable name='UmVsZWFzZVRvUHJvbW90ZQ==' value='RXZpbA=='" not in run.stdout
     assert run.outputs["ReleaseToPromote"] != "Evil"
+
+
+def test_a_freeze_beginning_before_the_train_may_reach_a_child_is_in_the_plan(step, sim, suite):
+    """Web UI deploys in the third wave, at the latest three waits (and their margins) from now:
+    a freeze beginning in an hour may hold it by then, so the plan says so (Octopus would refuse
+    it then); one beginning in ten hours cannot, and is not said. Neither stops the train."""
+    freeze(sim, "Evening change window", hours=(1, 5), projects={"Web UI": ["Production"]})
+    freeze(sim, "Tomorrow", hours=(10, 20), projects={"Web UI": ["Production"]})
+    run = step(SUITE, "Production", **{"WhatIf.Value": "Yes", "CancelDeployment.Seconds": "1800"})
+    assert run.exit_code == 0, run.result_message
+    plan = run.outputs["TrainPlan"]
+    assert 'Deployment freeze "Evening change window" begins ' in plan
+    assert "before the train may reach Web UI (at the latest " in plan
+    assert "Octopus would then refuse it." in plan and '"Tomorrow"' not in plan
+    quick = step(SUITE, "Production", **{"WhatIf.Value": "Yes", "CancelDeployment.Seconds": "600"})
+    assert "Evening change window" not in quick.outputs["TrainPlan"]   # 3 x 11 min + 1 < 1 h
+    deployed = step(SUITE, "Production")
+    assert deployed.exit_code == 0, deployed.result_message
+    assert "Evening change window" in deployed.outputs["TrainPlan"]

@@ -1,5 +1,5 @@
 """Waiting for a train's running children at once: one `tasks?ids=` poll per cycle serves them
-all, and each child's `Follow` does the rest. More in docs/design.md.
+all, and each child's `Follow` does the rest.
 """
 
 from collections import namedtuple

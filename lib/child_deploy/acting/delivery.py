@@ -1,5 +1,5 @@
 """From a chosen release to a finished child deployment: a Delivery is decided with no change
-made, then applied (notes saved, What If stops, created once, followed). More in docs/design.md.
+made, then applied (notes saved, What If stops, created once, followed).
 """
 
 from collections import namedtuple

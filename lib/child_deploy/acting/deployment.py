@@ -1,7 +1,5 @@
 """Creating the child deployment exactly once: follow an active one of the same request, let the
 earliest of two racing runs win, and never repeat a create POST blind (its run marker finds it).
-
-More in docs/design.md.
 """
 
 import uuid

@@ -3,7 +3,7 @@ per run); a refusal is the child's outcome, a doubt a warning in its reason."""
 
 from ..base.errors import OctopusApiError, RefusedError
 from ..base.outcome import publish
-from ..rules.refusals import covers, holds, target_health, window_end
+from ..rules.refusals import covers, holds, target_health, window
 
 APPROVERS = ("InterruptionSubmit", "InterruptionViewSubmitResponsible")
 
@@ -25,10 +25,10 @@ def check_delivery(host, settings, delivery, catalog):
     if allowed and settings.auto_approve and not any(holds(allowed, p, scope) for p in APPROVERS):
         notes.append("No InterruptionSubmit for {0}: a person must answer its manual "
                      "interventions.".format(what))
-    moment = settings.queue_time or catalog.now
-    holding = [(f, end) for f, end in catalog.shared(("frozen", moment), lambda client, noted: [
-        (f, window_end(f, moment)) for f in read_freezes(client, noted)])
-        if end and covers(f, project["Id"], place["Id"], target.tenant_id)]
+    moment, freezes = settings.queue_time or catalog.now, catalog.shared("freezes", read_freezes)
+    holding = [(f, w[1]) for f, w in catalog.shared(("frozen", moment), lambda *_: [
+        (f, window(f, moment)) for f in freezes])
+        if w and covers(f, project["Id"], place["Id"], target.tenant_id)]
     override = holding and overrides(settings, allowed, scope, what, holding, refusals, notes)
     notes[:0] = [] if catalog.batch else catalog.notes
     if refusals:
@@ -39,6 +39,17 @@ def check_delivery(host, settings, delivery, catalog):
         host.warning(note)
     return delivery._replace(reason=" ".join([delivery.reason] + notes), request=dict(
         delivery.request, FreezeOverride=override) if override else delivery.request)
+
+
+def freezes_ahead(catalog, moment, reached):
+    """Freezes that begin after `moment` but before a train may reach a child (`reached`: its
+    name, Delivery target and the latest its create may be sent): notes for the plan."""
+    return ['Deployment freeze "{0}" begins {1:%Y-%m-%d %H:%M} UTC, before the train may reach '
+            '{2} (at the latest {3:%Y-%m-%d %H:%M} UTC); Octopus would then refuse it.'.format(
+                f.get("Name"), w[0], name, latest)
+            for name, target, latest in reached for f in catalog.shared("freezes", read_freezes)
+            for w in [covers(f, target.project["Id"], target.destination["Id"], target.tenant_id)
+                      and window(f, moment, latest)] if w and w[0] > moment]
 
 
 def overrides(settings, allowed, scope, what, holding, refusals, notes):

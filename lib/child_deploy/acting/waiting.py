@@ -1,7 +1,5 @@
 """Waiting for the child deployment: polling that backs off, a deadline that counts queue time,
 and the run's one SignalGuard (the first SIGTERM or SIGINT becomes StepCancelledError).
-
-More in docs/design.md.
 """
 
 import signal

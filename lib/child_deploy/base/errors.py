@@ -1,7 +1,7 @@
 """Every failure the step reports on purpose: one tree under StepError, caught by kind.
 
 str(error) is exactly what the task log shows. Messages are built where the error is raised and
-never contain the API key. More in docs/design.md.
+never contain the API key.
 """
 
 import re

@@ -1,7 +1,7 @@
 """The only code that talks to whatever runs the step: Calamari's globals, or a train's child.
 
 Every host masks the registered secrets in all it is given and neutralises every line it prints,
-so no text from Octopus or a child can speak for the step. More in docs/design.md.
+so no text from Octopus or a child can speak for the step.
 """
 
 import os

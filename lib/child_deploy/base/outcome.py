@@ -1,7 +1,7 @@
 """How a run ended, and the output variables that say so, set on every path.
 
 The v29 outputs keep their exact strings, so instructions written for the PowerShell template
-keep working. More in docs/design.md.
+keep working.
 """
 
 from dataclasses import dataclass, replace

@@ -1,7 +1,7 @@
 """What an Octopus answer says, once read whole: its JSON, its shape, its error (no I/O).
 
 An empty or unparsable answer is lost, never `{}` (which would hide an active deployment); one
-of the wrong shape is refused, naming the route. More in docs/design.md.
+of the wrong shape is refused, naming the route.
 """
 
 import json

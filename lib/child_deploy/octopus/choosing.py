@@ -1,6 +1,6 @@
 """Finding the child release to deploy: the search, page by page, with a reason for each skip.
 
-Its request count does not grow with history. More in docs/design.md.
+Its request count does not grow with history.
 """
 
 import threading

@@ -139,7 +139,7 @@ class Catalog:
     """What the children of one run share, each read once.
 
     A train (`batch`) reads every project and channel in one list each; a single child keeps its
-    narrow lookups. More in docs/design.md.
+    narrow lookups.
     """
 
     def __init__(self, client, batch=False, now=None):

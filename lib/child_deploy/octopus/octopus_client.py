@@ -2,7 +2,6 @@
 
 It owns the base URL, the space, the API key, TLS, redirects (same origin only, so the key
 reaches no other host), safe retries within the step's deadline and a verbose line per call.
-More in docs/design.md.
 """
 
 import difflib
@@ -52,7 +51,7 @@ class OctopusClient:
             other.space_id, other.space_name = space_id, space_name or space_id
         return other
 
-    # -- the verbs ---------------------------------------------------------------------------
+    # -- the verbs --
     def get(self, route, params=None, system=False, expect=dict):
         return self.request("GET", route, params=params, system=system, expect=expect)
 
@@ -106,7 +105,7 @@ class OctopusClient:
             items = self.get_all(route, system=system)
         raise NotFoundError(self._not_found_message(kind, name, items, system, route, hint))
 
-    # -- the choke point ---------------------------------------------------------------------
+    # -- the choke point --
     def request(self, method, route, params=None, body=None, system=False, idempotent=None,
                 expect=dict):
         """Send one API call (retrying when that is safe) and return its decoded JSON.
@@ -215,7 +214,7 @@ class OctopusClient:
             raise api_error(answer, method, self._display(url), self._scrub)
         return decoded(answer, expect, method, self._display(url), self._scrub)
 
-    # -- helpers -------------------------------------------------------------------------------
+    # -- helpers --
     def _seconds_left(self):
         """Seconds until the step's deadline (None when it has none)."""
         end = self._deadline[0]

@@ -1,7 +1,7 @@
 """Walking an Octopus collection page by page, to its real end and no further (pure; no I/O).
 
 A repeated page ends the walk (a server can loop); a cap reached is an error, never a silent
-truncation. More in docs/design.md.
+truncation.
 """
 
 PAGE_SIZE = 200

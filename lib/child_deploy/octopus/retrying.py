@@ -1,7 +1,7 @@
 """When to try a request again, and how long to wait first (pure; no I/O).
 
 Only idempotent calls are retried, but any call waits out Octopus' maintenance mode (the server
-did nothing). Each kind of failure has its own limit. More in docs/design.md.
+did nothing). Each kind of failure has its own limit.
 """
 
 import random

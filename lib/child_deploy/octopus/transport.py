@@ -2,7 +2,7 @@
 
 The only code that calls requests. One total deadline covers connect, headers and body (a daemon
 thread is joined: a per-read timeout restarts with every byte); the body is streamed and capped;
-a cut-off body is lost, never a short answer. More in docs/design.md.
+a cut-off body is lost, never a short answer.
 """
 
 import threading
@@ -159,7 +159,7 @@ def _read_body(request, response):
     return body
 
 
-# -- why an exchange gave no usable answer -----------------------------------------------------
+# -- why an exchange gave no usable answer --
 def overdue(request, seconds, limit_seconds=None):
     cut = (" (all that was left of the step's time)"
            if limit_seconds is not None and seconds < limit_seconds else "")
@@ -207,7 +207,7 @@ def too_large(request):
         method=request.method, path=request.shown)
 
 
-# -- helpers -----------------------------------------------------------------------------------
+# -- helpers --
 def origin(url):
     """scheme://host:port of `url` (never its user, password, path or query)."""
     parts = urlsplit(url)

@@ -1,7 +1,7 @@
 """Answering the child's manual interventions with the approvals the parent already has.
 
 It answers only an intervention that a team of a parent approver is responsible for, and never a
-guided failure. More in docs/design.md.
+guided failure.
 """
 
 from collections import namedtuple

@@ -29,13 +29,15 @@ def covers(freeze, project, environment, tenant):
             tenant, project, environment) for s in freeze.get("TenantProjectEnvironmentScope") or ())
 
 
-def window_end(freeze, at):
-    """The end of the window holding `at`, or None. A recurring freeze reopens its window every
-    `Unit` days, weeks, months or years (days as its author's, `UserUtcOffsetInMinutes`)."""
-    start, end = instant(freeze.get("Start") or ""), instant(freeze.get("End") or "")
+def window(freeze, at, until=None):
+    """(opens, ends) of the first window holding an instant from `at` to `until` (default: `at`
+    alone), or None. A recurring freeze reopens its window every `Unit` days, weeks, months or
+    years (days as its author's, `UserUtcOffsetInMinutes`)."""
+    start, end, until = instant(freeze.get("Start") or ""), instant(freeze.get("End") or ""), \
+        until or at
     rule = freeze.get("RecurringSchedule") or {}
     if start == EARLIEST or rule.get("Type") not in ("Daily", "Weekly", "Monthly", "Annually"):
-        return end if start <= at < end else None
+        return (start, end) if start <= until and at < end else None
     shift = timedelta(minutes=int(rule.get("UserUtcOffsetInMinutes") or 0))
     first, count, stop = start.astimezone(timezone.utc) + shift, 0, rule.get("EndType")
     last = instant(rule.get("EndOnDate") or "").date() if stop == "OnDate" else None
@@ -43,11 +45,11 @@ def window_end(freeze, at):
     day = first.date()
     while count != limit and (last is None or day <= last):
         opened = datetime.combine(day, first.time(), timezone.utc) - shift
-        if opened > at:
+        if opened > until:
             return None
         if opens(rule, first.date(), day):
             if at < opened + (end - start):
-                return opened + (end - start)
+                return opened, opened + (end - start)
             count += 1
         day += timedelta(days=1)
     return None

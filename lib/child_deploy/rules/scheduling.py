@@ -2,7 +2,7 @@
 
 The v29 formats and ISO 8601, optionally followed by an IANA zone; no zone means the worker's.
 A past time, or one that could mean two instants, is refused with the forms that would say
-which, never guessed. More in docs/design.md.
+which, never guessed.
 """
 
 import re

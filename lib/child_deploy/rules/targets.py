@@ -1,6 +1,6 @@
 """Which deployment targets the child deployment is limited to: the parent's, or those given.
 
-A child with none of them is skipped. More in docs/design.md.
+A child with none of them is skipped.
 """
 
 from collections import namedtuple

@@ -1,5 +1,5 @@
 """Make `requests` and `python-dateutil` importable on workers that lack them: `pip install
---target` a temporary folder (PEP 668 refuses `--user`), removed at exit. More in docs/design.md.
+--target` a temporary folder (PEP 668 refuses `--user`), removed at exit.
 """
 
 import atexit

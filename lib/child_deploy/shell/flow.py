@@ -1,7 +1,5 @@
 """The step, as the story an Octopus user would tell it: look up every name, choose the release,
 decide (`plan_child`, no change; the train plans each child with it), deploy once, wait, publish.
-
-More in docs/design.md.
 """
 
 from collections import namedtuple

@@ -1,5 +1,5 @@
 """The one place where a run ends: success, a StepError, a bug, or a signal; every path publishes
-what is known by then. More in docs/design.md.
+what is known by then.
 """
 
 import atexit

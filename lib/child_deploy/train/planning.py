@@ -1,5 +1,5 @@
 """Planning a train's children side by side on a few daemon threads (the first alone: it makes
-the shared reads), each child's log held back and told in wave order. More in docs/design.md.
+the shared reads), each child's log held back and told in wave order.
 """
 
 import threading

@@ -1,11 +1,13 @@
 """The release train: many children in one step, every one planned by the single child's code
-before any is deployed, then applied wave by wave. More in docs/design.md.
+before any is deployed, then applied wave by wave.
 """
 
 from dataclasses import replace
+from datetime import timedelta
 
 from ..octopus.choosing import RecentHistory
 from ..acting.convoy import Convoy
+from ..acting.preflight import freezes_ahead
 from ..acting.delivery import Delivery, apply_delivery, begin_delivery, decide_delivery
 from ..acting.deployment import CANCEL_BUDGET_SECONDS, STEP_MARGIN_SECONDS, cancel_child
 from ..base.errors import StepCancelledError, StepError, TrainError
@@ -60,7 +62,7 @@ def run_train(settings, client, host, clock, plan_child):
     host.children = tuple(c.host for c in train.children)
     names = [c.name for c in train.children] + [c.host.name for c in train.children]
     train.problems += check_pins(settings, host, names, train.catalog.projects())
-    train.plan(plan_child)
+    train.plan(plan_child, stages)
     return train.apply(stages)
 
 
@@ -91,7 +93,7 @@ class Train:
         return [c.line(self.settings.what_if)._replace(ring=c.ring, tenant=c.tenant)
                 for c in self.children]
 
-    def plan(self, plan_child):
+    def plan(self, plan_child, stages):
         """Decide every child with the single child's code; any problem: nothing is deployed."""
         catalog = self.catalog
         catalog.history = RecentHistory(self.client, catalog.project_ids(
@@ -101,6 +103,8 @@ class Train:
             self.settings.destination_environment))
         reader = SharedReads(self.client) if self.settings.is_rings else self.client
         plan_side_by_side(self.children, lambda c: self.plan_one(c, plan_child, catalog, reader))
+        moment = self.settings.queue_time or catalog.now
+        catalog.notes += freezes_ahead(catalog, moment, self.reach(stages, moment))
         table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
         show_table(self.host, "The plan", table)
         self.save_plan(table)
@@ -117,6 +121,15 @@ class Train:
                 self.not_started(child, why)
             self.publish(table, "Failed", reason)
             raise TrainError(reason, problems)
+
+    def reach(self, stages, moment):
+        """(name, target, the latest its create may be sent) of each child to deploy."""
+        forward, deploying = replace(self.settings, train_failure_policy="Stop"), []
+        for stage in stages:
+            deploying.append(sum(1 for c in stage.children if c.delivery))
+            latest = moment + timedelta(seconds=apply_seconds(forward, deploying))
+            yield from ((c.host.name, c.delivery.target, latest) for c in stage.children
+                        if c.delivery)
 
     def plan_one(self, child, plan_child, catalog, reader):
         """One child's plan; a problem is kept (and published for it) to report with the rest."""
