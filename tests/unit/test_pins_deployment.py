@@ -40,3 +40,19 @@ def test_a_scheduled_request_matches_a_deployment_queued_within_a_second_only():
     assert not queued_at("2026-11-20T10:00:01.000+00:00")
     assert not queued_at("2026-11-20T09:59:59.000+00:00")
     assert not queued_at(None)
+
+
+def test_the_create_body_never_forces_a_redeploy_of_packages_and_is_not_scheduled_unless_asked():
+    """v29's body: packages are not redeployed by force (only downloaded again, when asked), no
+    target is excluded, and without *Scheduling* there is no queue time or expiry."""
+    from child_deploy.acting.deployment import deployment_request
+    from fakes import make_settings
+    body = deployment_request({"Id": "Releases-7"}, {"Id": "Environments-2"}, "Tenants-1",
+                              make_settings(), ["Machines-3"], {"Var-1": "x"}, True, ["Actions-4"])
+    assert body["ForcePackageRedeployment"] is False and body["ForcePackageDownload"] is False
+    assert body["ExcludedMachineIds"] == [] and body["SpecificMachineIds"] == ["Machines-3"]
+    assert (body["QueueTime"], body["QueueTimeExpiry"]) == (None, None)
+    assert (body["ReleaseId"], body["EnvironmentId"], body["TenantId"]) == (
+        "Releases-7", "Environments-2", "Tenants-1")
+    assert body["SkipActions"] == ["Actions-4"] and body["UseGuidedFailure"] is True
+    assert body["FormValues"] == {"Var-1": "x"}
