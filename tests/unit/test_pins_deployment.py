@@ -56,3 +56,27 @@ def test_the_create_body_never_forces_a_redeploy_of_packages_and_is_not_schedule
         "Releases-7", "Environments-2", "Tenants-1")
     assert body["SkipActions"] == ["Actions-4"] and body["UseGuidedFailure"] is True
     assert body["FormValues"] == {"Var-1": "x"}
+
+
+def test_a_step_the_child_marks_as_required_cannot_be_skipped_and_every_problem_is_said():
+    from child_deploy.acting.deployment import skip_action_ids
+    from child_deploy.base.errors import ConfigurationError
+    preview = {"StepsToExecute": [
+        {"ActionName": "Migrate", "ActionId": "Actions-1", "CanBeSkipped": False},
+        {"ActionName": "Notify", "ActionId": "Actions-2", "CanBeSkipped": True}]}
+    assert skip_action_ids(preview, [" notify "]) == ["Actions-2"]
+    with pytest.raises(ConfigurationError) as refused:
+        skip_action_ids(preview, ["Migrate", "Smoke test", "Notify"])
+    assert refused.value.problems == [
+        '"Steps to skip" names "Migrate", which the child project marks as required; it cannot '
+        'be skipped.',
+        '"Steps to skip" names "Smoke test", which is not a step of the child deployment (its '
+        'steps: Migrate, Notify).']
+
+
+def test_each_run_marks_its_deployments_with_a_token_of_16_hex_digits():
+    """Long enough that two runs never share one, short enough to read in the Comments."""
+    import re
+    from child_deploy.acting.deployment import new_run_token
+    tokens = {new_run_token() for _ in range(50)}
+    assert len(tokens) == 50 and all(re.fullmatch(r"[0-9a-f]{16}", t) for t in tokens)
