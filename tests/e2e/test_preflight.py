@@ -224,19 +224,32 @@ def test_a_freeze_name_that_looks_like_a_service_message_speaks_for_nobody(step,
 
 
 def test_a_freeze_beginning_before_the_train_may_reach_a_child_is_in_the_plan(step, sim, suite):
-    """Web UI deploys in the third wave, at the latest three waits (and their margins) from now:
+    """Web UI deploys in the third wave, at the latest two waits (and their margins) from now:
     a freeze beginning in an hour may hold it by then, so the plan says so (Octopus would refuse
-    it then); one beginning in ten hours cannot, and is not said. Neither stops the train."""
+    it then); one beginning in ten hours cannot, and is not said. Database's create is sent at
+    once, so a freeze of it in half an hour is not said either. None stops the train."""
     freeze(sim, "Evening change window", hours=(1, 5), projects={"Web UI": ["Production"]})
     freeze(sim, "Tomorrow", hours=(10, 20), projects={"Web UI": ["Production"]})
+    freeze(sim, "Database patching", hours=(0.5, 5), projects={"Database": ["Production"]})
     run = step(SUITE, "Production", **{"WhatIf.Value": "Yes", "CancelDeployment.Seconds": "1800"})
     assert run.exit_code == 0, run.result_message
     plan = run.outputs["TrainPlan"]
     assert 'Deployment freeze "Evening change window" begins ' in plan
     assert "before the train may reach Web UI (at the latest " in plan
     assert "Octopus would then refuse it." in plan and '"Tomorrow"' not in plan
+    assert "Database patching" not in plan
     quick = step(SUITE, "Production", **{"WhatIf.Value": "Yes", "CancelDeployment.Seconds": "600"})
-    assert "Evening change window" not in quick.outputs["TrainPlan"]   # 3 x 11 min + 1 < 1 h
+    assert "Evening change window" not in quick.outputs["TrainPlan"]   # 2 x 11 min + 1 < 1 h
     deployed = step(SUITE, "Production")
     assert deployed.exit_code == 0, deployed.result_message
     assert "Evening change window" in deployed.outputs["TrainPlan"]
+
+
+def test_a_scheduled_train_sends_every_create_at_once_so_no_freeze_ahead_is_said(step, sim):
+    """Scheduled, every child is created now and queued for the time: a freeze that begins half
+    an hour after it cannot stop a later wave's create."""
+    later = (sim.clock.now() + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M +00:00")
+    freeze(sim, "Evening change window", hours=(2.5, 5), projects={"Web UI": ["Production"]})
+    run = step(SUITE, "Production", **{"WhatIf.Value": "Yes", "Deployment.FutureTime": later})
+    assert run.exit_code == 0, run.result_message
+    assert "Evening change window" not in run.outputs["TrainPlan"]

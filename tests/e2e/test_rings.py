@@ -271,6 +271,18 @@ def test_every_missing_name_of_a_ring_run_is_reported_at_once(step, sim, suite, 
     assert new_deployments(sim, suite, before) == {}
 
 
+def test_a_missing_project_group_in_a_ring_run_is_a_problem_of_the_plan(step, sim, suite, tenants):
+    """As in a train of waves: the other children are planned and shown; with a bad ring too,
+    both are named at once."""
+    before = existing(sim)
+    run = step("Database\ngroup: Nowhere", "Production", **{"Tenant.Name": "Acme\nGlobex"})
+    assert run.exit_code != 0 and '"Nowhere"' in run.result_message
+    assert "| Database | Acme |" in run.outputs["TrainPlan"]
+    both = step("Database\ngroup: Nowhere", "Production", **{"Tenant.Name": "Acme\nNoSuchTenant"})
+    assert '"Nowhere"' in both.result_message and '"NoSuchTenant"' in both.result_message
+    assert new_deployments(sim, suite, before) == {}
+
+
 def test_one_line_with_one_tenant_is_todays_single_child_step(step, sim, suite, tenants):
     run = step("Database", "Production", **{"Tenant.Name": "Acme"})
     assert run.exit_code == 0, run.result_message

@@ -555,10 +555,10 @@ def test_a_train_applys_time_is_a_wait_per_parallel_round_and_per_roll_back_and_
     """The step's time, set once the plan is known: 5 children in a stage at 2 at a time are 3
     rounds, 1 child 1 round; each round a *Wait for Deployment* and the margin; RollBack adds a
     round per child; three rings' pauses; one margin more. The client and its copies then end
-    there, not a second later (planning alone had one wait and the margin)."""
+    there, not a second later (planning had one wait, the margin and ten minutes)."""
     from child_deploy.acting.deployment import STEP_MARGIN_SECONDS as margin
     from child_deploy.base.terminal import RecordingHost
-    from child_deploy.shell.runner import make_client as step_client
+    from child_deploy.shell.runner import TRAIN_PLANNING_SECONDS, make_client as step_client
     from child_deploy.train.train import apply_seconds
     from fakes import make_settings
     rings = {"ChildProject.Project.Name": "Database\nWeb API", "ChildProject.Tenant.Name":
@@ -572,7 +572,8 @@ def test_a_train_applys_time_is_a_wait_per_parallel_round_and_per_roll_back_and_
     client = step_client(settings, RecordingHost(), clock, requests.Session())
     copy = client.with_log(lambda line: None)
     mocked.get(BASE + "/api/projects", json={})
-    clock.sleep(30 + margin - 1)
+    clock.sleep(30 + margin + TRAIN_PLANNING_SECONDS - 1)
+    copy.get("projects")
     client.move_deadline(clock.monotonic() + apply_seconds(settings, [5, 1, 0]))
     clock.sleep(apply_seconds(settings, [5, 1, 0]) - 1)
     copy.get("projects")

@@ -340,21 +340,24 @@ def test_a_groups_project_without_a_name_is_skipped_not_a_crash():
     assert waves == [["Web API", "Web UI"]] and problems == []
 
 
+def train_of(names):
+    """A planned-looking Train of one child per letter, each its own wave, on a RecordingHost."""
+    from child_deploy.base.terminal import RecordingHost
+    from child_deploy.train.train import Child, Train
+    from fakes import make_settings
+    settings = make_settings(**{"ChildProject.Project.Name": "\n".join(names)})
+    host = RecordingHost()
+    train = host.train = Train(settings, None, host, FakeClock())
+    train.children = [Child(host, settings, name, wave) for wave, name in enumerate(names, 1)]
+    host.children = tuple(c.host for c in train.children)
+    return host, train
+
+
 def test_a_step_failing_outside_the_trains_own_paths_still_tells_each_known_child_why():
     """`abandon`: a child whose release is known and whose outputs are not yet set says Error
     and the message; one that said its outcome keeps it; one not planned says nothing."""
     from child_deploy.base.outcome import chosen_not_deployed, publish
-    from child_deploy.base.terminal import RecordingHost
-    from child_deploy.shell.settings import parse_settings
-    from child_deploy.train.train import Child, Train
-    values = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
-              "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
-              "ChildProject.Destination.EnvironmentName": "Production",
-              "ChildProject.Project.Name": "A\nB\nC"}
-    settings = parse_settings(lambda name: values.get(name, ""))
-    host = RecordingHost()
-    train = Train(settings, None, host, FakeClock())
-    train.children = [Child(host, settings, name, wave) for wave, name in enumerate("ABC", 1)]
+    host, train = train_of("ABC")
     known, said, unplanned = train.children
     known.host.known_outcome = chosen_not_deployed("1.0", "notes", "0.9")
     said.host.known_outcome = chosen_not_deployed("2.0", "notes", "1.9")
@@ -390,18 +393,8 @@ def test_a_stopped_train_says_each_known_child_was_cancelled_and_fails_with_exit
     one planned but not started both say Canceled; one whose outcome was published at planning
     (no deployment) keeps it; one not planned says nothing; the step fails with the message."""
     from child_deploy.base.outcome import chosen_not_deployed, not_deployed, publish
-    from child_deploy.base.terminal import RecordingHost
-    from child_deploy.shell.settings import parse_settings
-    from child_deploy.train.train import Child, Train, stopped_train
-    values = {"ChildProject.Web.ServerUrl": "https://octopus.example.com",
-              "ChildProject.Api.Key": "API-ABCDEFGH", "ChildProject.Space.Name": "Default",
-              "ChildProject.Destination.EnvironmentName": "Production",
-              "ChildProject.Project.Name": "A\nB\nC\nD"}
-    settings = parse_settings(lambda name: values.get(name, ""))
-    host = RecordingHost()
-    train = host.train = Train(settings, None, host, FakeClock())
-    train.children = [Child(host, settings, name, wave) for wave, name in enumerate("ABCD", 1)]
-    host.children = tuple(c.host for c in train.children)
+    from child_deploy.train.train import stopped_train
+    host, train = train_of("ABCD")
     running, planned, skipped, unplanned = (c.host for c in train.children)
     running.known_outcome = chosen_not_deployed("1.0", "n", "0.9").with_(
         deployment_id="Deployments-1", task_id="ServerTasks-1")

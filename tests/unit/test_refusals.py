@@ -6,15 +6,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from child_deploy.rules.refusals import covers, holds, target_health, window
-
-
-def window_end(freeze, moment):
-    return (window(freeze, moment) or (None, None))[1]
 from octopus_sim import ManualClock
 from octopus_sim.world import World
 
 UTC = timezone.utc
 SCOPE = ("Spaces-1", "Projects-1", "ProjectGroups-1", "Environments-5", None)
+
+
+def window_end(freeze, moment):
+    return (window(freeze, moment) or (None, None))[1]
 
 
 def at(text):
@@ -163,3 +163,23 @@ def test_target_health():
     assert target_health(gone, ()) == (["web-1 is unavailable", "web-2 is disabled"], True)
     assert target_health(troubled, ["machines-2"]) == (["web-2 is disabled"], True)
     assert target_health(preview({"Roles": [], "Machines": []}), ()) == ([], False)
+
+
+@pytest.mark.parametrize("until, expected", [
+    ("2030-01-07 23:30", ("2030-01-07 22:00", "2030-01-07 23:00")),
+    ("2030-01-07 22:00", ("2030-01-07 22:00", "2030-01-07 23:00")),
+    ("2030-01-07 21:59", None),
+    (None, None),                              # the instant alone: 10:00 is not frozen
+])
+def test_a_span_meets_the_first_window_of_a_recurring_freeze_that_opens_within_it(until, expected):
+    daily = {"Start": "2030-01-01 22:00", "End": "2030-01-01 23:00",
+             "RecurringSchedule": {"Type": "Daily", "Unit": 1, "EndType": "Never"}}
+    found = window(daily, at("2030-01-07 10:00"), until and at(until))
+    assert found == (expected and (at(expected[0]), at(expected[1])))
+
+
+def test_a_freeze_written_with_an_offset_is_read_and_shown_in_utc():
+    from child_deploy.base.clock import instant
+    moment = instant("2030-01-01T10:00:00+10:00")
+    assert moment == datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
+    assert "{0:%Y-%m-%d %H:%M}".format(moment) == "2030-01-01 00:00"

@@ -87,6 +87,7 @@ class Convoy:
         except StepCancelledError:
             raise
         except StepError as error:
-            if not getattr(error, "retryable", False):
+            if getattr(error, "retryable", False):
+                follow.trouble(str(error).splitlines()[0])
+            else:
                 follow.lost(error)          # publishes Unknown and raises
-            follow.trouble(str(error).splitlines()[0])

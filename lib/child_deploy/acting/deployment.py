@@ -13,7 +13,7 @@ from .waiting import shielded
 
 ACTIVE_STATES = ("Queued", "Executing")
 LOST_ANSWER_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)   # seconds before each look for a lost deployment
-# A signal's 15 s: ~4 s to find a create call it cut off, ~8 s to cancel (docs/design.md).
+# A signal's 15 s: ~4 s to find a create call it cut off, ~8 s to cancel.
 SIGNAL_WAITS = (0.0, 1.0, 2.0)
 SIGNAL_BUDGET_SECONDS = 4.0
 CANCEL_BUDGET_SECONDS = 8.0

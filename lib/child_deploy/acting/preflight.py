@@ -42,11 +42,11 @@ def check_delivery(host, settings, delivery, catalog):
 
 
 def freezes_ahead(catalog, moment, reached):
-    """Freezes that begin after `moment` but before a train may reach a child (`reached`: its
-    name, Delivery target and the latest its create may be sent): notes for the plan."""
+    """Notes on freezes beginning after `moment` but before the train may reach a child
+    (`reached`: name, target, latest)."""
     return ['Deployment freeze "{0}" begins {1:%Y-%m-%d %H:%M} UTC, before the train may reach '
             '{2} (at the latest {3:%Y-%m-%d %H:%M} UTC); Octopus would then refuse it.'.format(
-                f.get("Name"), w[0], name, latest)
+                f.get("Name") or f.get("Id"), w[0], name, latest)
             for name, target, latest in reached for f in catalog.shared("freezes", read_freezes)
             for w in [covers(f, target.project["Id"], target.destination["Id"], target.tenant_id)
                       and window(f, moment, latest)] if w and w[0] > moment]

@@ -28,4 +28,4 @@ def instant(text):
         moment = parser.isoparse(text)
     except (ValueError, OverflowError, TypeError):
         return EARLIEST
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

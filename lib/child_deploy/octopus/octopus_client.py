@@ -278,7 +278,5 @@ class OctopusClient:
         return other
 
     def move_deadline(self, deadline):
-        """The step's end, for this client and the copies sharing it: a train's plan knows how
-        many waits its apply may take."""
+        """The step's end, for this client and the copies sharing it (a train, once planned)."""
         self._deadline[0] = deadline
-

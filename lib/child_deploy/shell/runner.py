@@ -18,13 +18,15 @@ from .flow import deploy_child
 from ..octopus.octopus_client import OctopusClient, load_requests
 from ..base.outcome import nothing_to_deploy, publish
 from .settings import parse_settings, train_described
-from ..train.train import publish_train, stopped_train
+from ..train.approved import publish_train
+from ..train.train import stopped_train
 from ..acting.waiting import cancellation_signals
 from ..octopus.transport import REQUEST_TIMEOUT_SECONDS
 
 BUG_MESSAGE = ("The step stopped on an unexpected error. This is a bug in the Deploy Child Octopus "
                "Deploy Project template; please report it with the verbose log of this step.")
 API_KEY_PARAMETER = "ChildProject.Api.Key"
+TRAIN_PLANNING_SECONDS = 600    # a train's time is set again once planned
 
 
 def run(host, clock=None, session=None, install=None, request_timeout=None):
@@ -104,8 +106,7 @@ def stopped(host, clock, client, message):
 
 
 def unplanned_train(host, message):
-    """Whether this is a train that ended before its plan (a parameter, its space, a signal):
-    then its outputs say so."""
+    """Whether a train ended before its plan (a parameter, its space, a signal): it says so."""
     if host.train is not None or not train_described(host.variable):
         return False
     publish_train(host, "", [], "Failed", message)
@@ -115,7 +116,8 @@ def unplanned_train(host, message):
 def make_client(settings, host, clock, session=None, request_timeout=None):
     """An OctopusClient that logs each call at verbose level and keeps to the step's deadline;
     a Base Url's `user:password@` goes to the session, never into a URL, and is masked."""
-    deadline = clock.monotonic() + settings.timeout_seconds + STEP_MARGIN_SECONDS  # a train: plan
+    deadline = clock.monotonic() + settings.timeout_seconds + STEP_MARGIN_SECONDS + (
+        TRAIN_PLANNING_SECONDS if settings.is_train or settings.is_rings else 0)
     if settings.server_credentials:
         session = session or load_requests().Session()
         session.auth = settings.server_credentials

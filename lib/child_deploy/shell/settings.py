@@ -157,7 +157,7 @@ def describes_train(waves, rings=()):
 
 
 def train_described(variable):
-    """Whether the parameters, unparsed (the run failed first), describe a train."""
+    """Whether the unparsed parameters describe a train."""
     return describes_train(parse_waves(variable("ChildProject.Project.Name"), []),
                            parse_rings(variable("ChildProject.Tenant.Name"), []))
 

@@ -4,7 +4,7 @@ child, and the new plan must match it or nothing deploys."""
 import json
 from ..acting.delivery import Delivery
 from ..base.errors import StepCancelledError, StepError, TrainError
-from .train_report import ChildLine, markdown_table, movement
+from .train_report import ChildLine, manifest_json, markdown_table, movement
 from .waves import pinned
 
 PLAN_KEYS = ("Project", "Wave", "Current", "Chosen", "Planned")
@@ -15,6 +15,15 @@ def plan_json(lines):
     return json.dumps([dict(zip(PLAN_KEYS, (c.name, c.wave, c.before, c.chosen, c.planned)),
                             **({"Tenant": c.tenant} if c.tenant else {})) for c in lines],
                       ensure_ascii=False)
+
+
+def publish_train(host, table, lines, outcome, reason):
+    """The train's outputs (every path sets them; the children set their own)."""
+    for name, value in (("TrainPlan", table), ("TrainManifest", manifest_json(lines)),
+                        ("TrainPlanJson", plan_json(lines)), ("TrainOutcome", outcome),
+                        ("TrainOutcomeReason", reason)):
+        host.set_output(name, value)
+    host.outputs_published = True
 
 
 def parse_plan(text, label, shown):

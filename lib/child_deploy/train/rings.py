@@ -20,16 +20,18 @@ def wave_stages(train, waves, make_child):
 def ring_stages(train, waves, make_child):
     # tenants/all: the paged route's tag filter loses tenants before Octopus 2024.3.13115.
     settings, catalog, client = train.settings, train.catalog, train.client
-    rings, problems = settings.rings, train.problems
+    rings, problems = settings.rings, []
     if any(ring.tags for ring in rings):
         check_tags(rings, client.get_all("tagsets/all"), problems)
     members = ring_members(rings, catalog.tenants(), problems)
     where = looked_up(problems, pick_by_name, catalog.environments(),
-                      settings.destination_environment, "Environment", "Destination Environment Name")
+                      settings.destination_environment, "Environment",
+                      "Destination Environment Name")
     projects = {n: looked_up(problems, catalog.project, n) for names in waves for n in names}
-    tenants = {n: child_rings(members, p, where, problems) for n, p in projects.items() if p and where}
+    tenants = {n: child_rings(members, p, where, problems)
+               for n, p in projects.items() if p and where}
     if problems:
-        raise ConfigurationError(problems)
+        raise ConfigurationError(train.problems + problems)
     stages = []
     for ring in range(1, len(rings) + 1):
         for wave, names in enumerate(waves, start=1):

@@ -17,10 +17,9 @@ from ..base.outcome import Outcome, nothing_to_deploy, publish
 from .planning import plan_side_by_side
 from .rings import ring_pause, ring_stages, wave_stages
 from ..rules.selection import REDEPLOY
-from .approved import approved_differences, plan_json, plan_line, show_table
+from .approved import approved_differences, plan_line, publish_train, show_table
 from .waves import Wave, check_pins, expand_groups, pinned
-from .train_report import (manifest_json, outcome_table, plan_artifact_name, plan_table,
-                           train_outcome)
+from .train_report import outcome_table, plan_artifact_name, plan_table, train_outcome
 
 
 
@@ -72,8 +71,8 @@ def history_pages(children):
 
 
 def apply_seconds(settings, deploying):
-    """The most an apply may take (`deploying`: each stage's children to deploy): a *Wait for
-    Deployment* and the margin per *Train parallelism* of them, again each to roll back."""
+    """The most an apply may take (`deploying`: children to deploy per stage): a wait and the
+    margin per *Train parallelism* of them, and per child to roll back."""
     rounds = sum(-(-n // settings.train_parallelism) for n in deploying)
     rounds += sum(deploying) if settings.train_failure_policy == "RollBack" else 0
     return (settings.timeout_seconds + STEP_MARGIN_SECONDS) * rounds + STEP_MARGIN_SECONDS + \
@@ -103,7 +102,7 @@ class Train:
             self.settings.destination_environment))
         reader = SharedReads(self.client) if self.settings.is_rings else self.client
         plan_side_by_side(self.children, lambda c: self.plan_one(c, plan_child, catalog, reader))
-        moment = self.settings.queue_time or catalog.now
+        moment = self.clock.now()
         catalog.notes += freezes_ahead(catalog, moment, self.reach(stages, moment))
         table = self.table = plan_table(self.lines()) + "".join("\n\n" + n for n in catalog.notes)
         show_table(self.host, "The plan", table)
@@ -123,13 +122,18 @@ class Train:
             raise TrainError(reason, problems)
 
     def reach(self, stages, moment):
-        """(name, target, the latest its create may be sent) of each child to deploy."""
-        forward, deploying = replace(self.settings, train_failure_policy="Stop"), []
+        """(name, target, latest its create is sent) per child to deploy; none when every create
+        is sent at once (*Wait for finish* No, or scheduled)."""
+        s, rounds = self.settings, 0
+        if s.queue_time is not None or not s.wait_for_finish:
+            return
         for stage in stages:
-            deploying.append(sum(1 for c in stage.children if c.delivery))
-            latest = moment + timedelta(seconds=apply_seconds(forward, deploying))
-            yield from ((c.host.name, c.delivery.target, latest) for c in stage.children
-                        if c.delivery)
+            deploying = [c for c in stage.children if c.delivery]
+            for i, c in enumerate(deploying):
+                yield c.host.name, c.delivery.target, moment + timedelta(seconds=(
+                    s.timeout_seconds + STEP_MARGIN_SECONDS) * (rounds + i // s.train_parallelism)
+                    + STEP_MARGIN_SECONDS + s.ring_pause_minutes * 60 * max(0, stage.ring - 1))
+            rounds += -(-len(deploying) // s.train_parallelism)
 
     def plan_one(self, child, plan_child, catalog, reader):
         """One child's plan; a problem is kept (and published for it) to report with the rest."""
@@ -264,15 +268,6 @@ class Train:
         if outcome in ("Deployed", "WhatIf", "NothingToDeploy"):
             return Outcome(outcome, reason)
         raise TrainError(reason)
-
-
-def publish_train(host, table, lines, outcome, reason):
-    """The train's outputs (every path sets them; the children set their own)."""
-    for name, value in (("TrainPlan", table), ("TrainManifest", manifest_json(lines)),
-                        ("TrainPlanJson", plan_json(lines)), ("TrainOutcome", outcome),
-                        ("TrainOutcomeReason", reason)):
-        host.set_output(name, value)
-    host.outputs_published = True
 
 
 def stopped_train(host, clock, client, message):
