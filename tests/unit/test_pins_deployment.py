@@ -80,3 +80,134 @@ def test_each_run_marks_its_deployments_with_a_token_of_16_hex_digits():
     from child_deploy.acting.deployment import new_run_token
     tokens = {new_run_token() for _ in range(50)}
     assert len(tokens) == 50 and all(re.fullmatch(r"[0-9a-f]{16}", t) for t in tokens)
+
+
+class CreateClient:
+    """POST /deployments answers in turn (an exception is raised); cancels and tasks recorded."""
+
+    def __init__(self, *answers, task=None):
+        self.answers, self.posts, self.task = list(answers), [], task
+
+    def post(self, route, body=None, **options):
+        self.posts.append((route, options))
+        if route.startswith("tasks/"):
+            return {}
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get(self, route, params=None):
+        if isinstance(self.task, Exception):
+            raise self.task
+        return self.task
+
+    def with_deadline(self, deadline):
+        return self
+
+
+class FoundLate:
+    """A lane whose deployment with this run's marker shows up at the `at`-th look."""
+
+    def __init__(self, at=None, active=()):
+        self.request = {"Comments": "run abc", "EnvironmentId": "Environments-2"}
+        self.at, self.looks, self._active = at, 0, list(active)
+
+    def ours(self, marker):
+        self.looks += 1
+        return {"Id": "Deployments-5", "TaskId": "ServerTasks-5"} if self.looks == self.at else None
+
+    def active(self, now, ours=None):
+        return self._active
+
+
+class Ticks:
+    def __init__(self):
+        self.slept = []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+
+    def now(self):
+        return None
+
+    def monotonic(self):
+        return 0.0
+
+
+def test_a_skip_names_no_step_of_a_child_with_none():
+    from child_deploy.acting.deployment import skip_action_ids
+    from child_deploy.base.errors import ConfigurationError
+    with pytest.raises(ConfigurationError, match=r"\(its steps: none\)"):
+        skip_action_ids({}, ["Smoke test"])
+
+
+@pytest.mark.parametrize("status", [400, 404, 499])
+def test_a_create_octopus_refuses_is_reported_at_once_never_looked_for_or_sent_again(status):
+    from child_deploy.acting.deployment import create
+    from child_deploy.base.errors import OctopusApiError
+    client, lane = CreateClient(OctopusApiError("refused", status=status)), FoundLate(at=1)
+    with pytest.raises(OctopusApiError, match="refused"):
+        create(client, Ticks(), lambda line: None, lane)
+    assert len(client.posts) == 1 and lane.looks == 0
+
+
+def test_an_answer_without_the_deployment_is_looked_for_over_the_lost_answer_waits():
+    """Octopus answered 200 without an Id: nothing says it was not sent, so the run looks for
+    its marker as after a lost answer (0, 1, 2 s ...) and uses what it finds; no second POST."""
+    from child_deploy.acting.deployment import LOST_ANSWER_WAITS, create
+    client, lane, clock, said = CreateClient({"Links": {}}), FoundLate(at=3), Ticks(), []
+    made, reason = create(client, clock, said.append, lane)
+    assert made["Id"] == "Deployments-5" and "Octopus had created deployment Deployments-5" in reason
+    assert len(client.posts) == 1 and clock.slept == list(LOST_ANSWER_WAITS[:3])
+    assert "lost or unclear (Octopus answered the create call without the deployment.)" in said[0]
+
+
+def test_a_run_that_lost_the_race_cancels_its_own_and_follows_the_winner_as_not_its_own():
+    from child_deploy.acting.deployment import settle
+    ours = {"Id": "Deployments-8", "TaskId": "ServerTasks-8", "Created": "2026-11-20T09:00:01Z"}
+    winner = {"Id": "Deployments-7", "TaskId": "ServerTasks-7", "Created": "2026-11-20T09:00:00Z"}
+    client, known, said = CreateClient(), [], []
+    created = settle(client, Ticks(), said.append, FoundLate(active=[winner]), ours, "",
+                     lambda deployment, mine: known.append((deployment["Id"], mine)))
+    assert (created.deployment, created.created_here) == (winner, False)
+    assert known == [("Deployments-7", False)]
+    assert client.posts == [("tasks/ServerTasks-8/cancel", {"idempotent": True})]
+    assert said == ["Deployment Deployments-7 of the same request was created just before this "
+                    "run's Deployments-8; cancelling Deployments-8 and following Deployments-7."]
+
+
+class Known:
+    def __init__(self, outcome):
+        self.known_outcome = outcome
+
+
+@pytest.mark.parametrize("outcome", [None, "no deployment"])
+def test_with_no_child_deployment_there_is_nothing_to_cancel(outcome):
+    from child_deploy.acting.deployment import cancel_child
+    from child_deploy.base.outcome import chosen_not_deployed
+    known = None if outcome is None else chosen_not_deployed("1.0", "", "0.9").with_(
+        created_here=True)
+    client = CreateClient()
+    assert cancel_child(client, Ticks(), Known(known)) == "no child deployment had been created"
+    assert client.posts == []
+
+
+@pytest.mark.parametrize("state, said", [
+    ("Cancelling", "cancelled"), ("Canceled", "cancelled"),
+    ("Executing", "not cancelled, because cancelling failed (503 twice)")])
+def test_a_cancel_call_that_failed_is_judged_by_the_tasks_own_state(state, said):
+    from child_deploy.acting.deployment import cancel_failed
+    from child_deploy.base.errors import StepError
+    client = CreateClient(task={"State": state})
+    assert cancel_failed(client, "ServerTasks-5", StepError("503 twice\nmore")) == said
+
+
+@pytest.mark.parametrize("theirs, ours, same", [
+    ("Tenants-1", None, False), (None, "Tenants-1", False), ("Tenants-1", "Tenants-2", False),
+    ("Tenants-1", "Tenants-1", True), ("", None, True)])
+def test_a_deployment_for_another_tenant_is_never_the_same_request(theirs, ours, same):
+    from child_deploy.acting.deployment import _same_target
+    deployment = {"EnvironmentId": "Environments-2", "TenantId": theirs}
+    request = {"EnvironmentId": "Environments-2", "TenantId": ours}
+    assert _same_target(deployment, request) is same
