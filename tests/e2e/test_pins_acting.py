@@ -43,3 +43,13 @@ def test_a_what_if_and_a_deployed_child_say_a_child_release_was_to_deploy(step, 
     deployed = step("Web API", "Staging")
     assert deployed.outputs["ChildOutcome"] == "Deployed", deployed.result_message
     assert deployed.outputs["ChildReleaseToDeploy"] == "True"
+
+
+def test_the_log_says_where_the_chosen_release_has_been_and_what_it_means_here(step, sim, suite):
+    run = step("Web API", "Production", parent_environment="Production")
+    assert run.exit_code == 0, run.result_message
+    chosen = run.outputs["ReleaseToPromote"]
+    assert "Release {0} of Web API has been deployed successfully to ".format(chosen) in \
+        run.text("highlight")
+    assert "Production runs {0} now: deploying {1} is an upgrade.".format(
+        run.outputs["ChildCurrentRelease"], chosen) in run.text("info")
