@@ -53,3 +53,23 @@ def test_the_log_says_where_the_chosen_release_has_been_and_what_it_means_here(s
         run.text("highlight")
     assert "Production runs {0} now: deploying {1} is an upgrade.".format(
         run.outputs["ChildCurrentRelease"], chosen) in run.text("info")
+
+
+def test_what_the_child_decided_on_its_way_is_in_the_log(step, sim, suite):
+    """The targets, guided failure (verbose), a prompted variable the child does not ask for (a
+    warning) and the release notes saved as an artifact when asked."""
+    run = step("Web API", "Staging", **{"Prompted.Variables": "nosuch.variable::1",
+                                       "ReleaseNotes.SaveAsArtifact": "Yes"})
+    assert run.exit_code == 0, run.result_message
+    assert "The deployment is not limited to specific targets." in run.text("info")
+    assert "Guided failure is " in run.text("verbose")
+    assert 'The child does not prompt for "nosuch.variable"' in run.text("warning")
+    assert [name for _path, name in run.artifacts if name.startswith("Web API")], run.artifacts
+
+
+def test_a_release_already_deployed_is_said_as_a_highlight(step, sim, suite):
+    first = step("Web API", "Staging")
+    assert first.exit_code == 0, first.result_message
+    again = step("Web API", "Staging")
+    assert again.outputs["ChildOutcome"] == "AlreadyDeployed"
+    assert again.outputs["ChildOutcomeReason"] in again.text("highlight")
