@@ -73,3 +73,11 @@ def test_a_release_already_deployed_is_said_as_a_highlight(step, sim, suite):
     again = step("Web API", "Staging")
     assert again.outputs["ChildOutcome"] == "AlreadyDeployed"
     assert again.outputs["ChildOutcomeReason"] in again.text("highlight")
+
+
+def test_what_if_and_the_child_deployments_link_are_highlighted(step, sim, suite):
+    what_if = step("Web API", "Staging", **{"WhatIf.Value": "Yes"})
+    assert what_if.outputs["ChildOutcomeReason"] in what_if.text("highlight")
+    run = step("Web API", "Staging")
+    assert "Child deployment: [{0}](".format(run.outputs["ChildDeploymentId"]) in \
+        run.text("highlight")

@@ -145,3 +145,63 @@ def test_no_approval_parties_without_auto_approval_and_no_source_without_parties
     assert delivery.approval_parties(Fake(), RecordingHost(), settings, target()) is None
     assert delivery.find_approval_source(Fake(), RecordingHost(), settings,
                                          target(approval=None)) is None
+
+
+class TenantLookups:
+    """The parent's client: its space and the tenants it can find by name."""
+
+    def __init__(self, space_id, tenants):
+        self.space_id, self.tenants, self.asked = space_id, tenants, []
+
+    def find_by_name(self, collection, name, kind, hint=""):
+        from child_deploy.base.errors import NotFoundError
+        self.asked.append(name)
+        if name.lower() not in self.tenants:
+            raise NotFoundError('Tenant "{0}" was not found. {1}'.format(name, hint))
+        return self.tenants[name.lower()]
+
+
+def Target(space_id, tenant):
+    """The child's target as approval_tenant reads it: its space and its tenant (or None)."""
+    return SimpleNamespace(space_id=space_id, tenant=tenant)
+
+
+@pytest.mark.parametrize("child_space, found, looked_up", [
+    ("Spaces-1", {"Id": "Tenants-9", "Name": "Acme"}, []),          # the parent's space: as is
+    ("Spaces-2", {"Id": "Tenants-1", "Name": "Acme"}, ["Acme"]),     # another: by name there
+])
+def test_the_approval_tenant_of_a_tenanted_child_is_the_parents_tenant_of_that_name(
+        child_space, found, looked_up):
+    from child_deploy.acting.delivery import approval_tenant
+    from child_deploy.base.terminal import RecordingHost
+    from fakes import make_settings
+    client = TenantLookups("Spaces-1", {"acme": {"Id": "Tenants-1", "Name": "Acme"}})
+    target = Target(child_space, {"Id": "Tenants-9", "Name": "Acme"})
+    assert approval_tenant(client, RecordingHost(), make_settings(), target) == found
+    assert client.asked == looked_up
+
+
+def test_a_tenant_the_parents_space_lacks_means_approvals_unfiltered_said_at_verbose_level():
+    from child_deploy.acting.delivery import approval_tenant
+    from child_deploy.base.terminal import RecordingHost
+    from fakes import make_settings
+    host = RecordingHost()
+    target = Target("Spaces-2", {"Id": "Tenants-9", "Name": "Acme"})
+    assert approval_tenant(TenantLookups("Spaces-1", {}), host, make_settings(), target) is None
+    assert "The parent's space has no tenant Acme; approvals are not filtered by tenant." in \
+        host.text("verbose")
+
+
+def test_an_approval_tenant_typed_for_an_untenanted_child_is_checked_then_ignored():
+    from child_deploy.acting.delivery import approval_tenant
+    from child_deploy.base.errors import NotFoundError
+    from child_deploy.base.terminal import RecordingHost
+    from fakes import make_settings
+    settings = make_settings(**{"ChildProject.ManualIntervention.Tenant.Name": "Globex"})
+    host, client = RecordingHost(), TenantLookups("Spaces-1", {"globex": {"Id": "Tenants-2"}})
+    assert approval_tenant(client, host, settings, Target("Spaces-1", None)) is None
+    assert client.asked == ["Globex"]
+    assert '"Approval Tenant" (Globex) is ignored: this deployment is untenanted.' in host.text()
+    typo = make_settings(**{"ChildProject.ManualIntervention.Tenant.Name": "Globx"})
+    with pytest.raises(NotFoundError, match="Globx"):
+        approval_tenant(client, host, typo, Target("Spaces-1", None))
