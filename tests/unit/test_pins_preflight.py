@@ -147,3 +147,20 @@ def test_a_refusal_names_the_child_its_destination_and_its_tenant():
     assert refused({"Id": "Tenants-1", "Name": "Acme"}).startswith(
         "Octopus would refuse Web to Production for Acme (Missing permission: DeploymentCreate)")
     assert refused(None).startswith("Octopus would refuse Web to Production (Missing permission")
+
+
+@pytest.mark.parametrize("complete, kept", [(True, True), (None, True), (False, False)])
+def test_a_permission_set_octopus_says_is_incomplete_is_not_used_to_refuse(complete, kept):
+    """A grant missing from part of the set would be a false Forbidden: such a set is noted as
+    not checked, as an unreadable one is."""
+    shown = {"SpacePermissions": {}, "SystemPermissions": []}
+    if complete is not None:
+        shown["IsPermissionsComplete"] = complete
+
+    class Users:
+        def get(self, route, params=None, system=False):
+            return {"Id": "Users-3"} if route == "users/me" else shown
+    notes = []
+    assert read_permissions(Users(), notes) == (shown if kept else None)
+    assert notes == ([] if kept else [
+        "The API key's permissions were not checked: Octopus showed part of them."])

@@ -71,10 +71,14 @@ def overrides(settings, allowed, scope, what, holding, refusals, notes):
 
 
 def read_permissions(client, notes):
-    """The API key user's permission set in the space, if Octopus shows it."""
-    return unless_refused(notes, "The API key's permissions", lambda: client.get(
+    """The API key user's permission set in the space, if Octopus shows all of it."""
+    allowed = unless_refused(notes, "The API key's permissions", lambda: client.get(
         "users/{0}/permissions".format(client.get("users/me", system=True).get("Id")),
         params={"includeSystem": "true"}))
+    if allowed and allowed.get("IsPermissionsComplete") is False:
+        notes.append("The API key's permissions were not checked: Octopus showed part of them.")
+        return None
+    return allowed
 
 
 def read_freezes(client, notes):

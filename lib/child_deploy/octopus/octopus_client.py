@@ -108,11 +108,8 @@ class OctopusClient:
     # -- the choke point --
     def request(self, method, route, params=None, body=None, system=False, idempotent=None,
                 expect=dict):
-        """Send one API call (retrying when that is safe) and return its decoded JSON.
-
-        It must be of the `expect` shape: dict, list (of objects) or COLLECTION (a page or such
-        a list). Callers index it at once, so a wrong shape is refused here, naming the route.
-        """
+        """Send one API call (retrying when safe); its JSON, of the `expect` shape: dict, list
+        (of objects) or COLLECTION (a page or such a list), else refused here, naming the route."""
         if idempotent is None:
             idempotent = method == "GET"
         url = self.url_for(route, params, system)

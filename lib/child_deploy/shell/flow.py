@@ -74,9 +74,8 @@ def same_source_and_destination(settings, target):
 
 
 def resolve_names(client, host, settings, catalog):
-    """The Target (without its source plan) and the tenant decision, not yet published: every
-    name is looked up first, so a typo fails every path (only *Steps to skip* waits), and every
-    name that is not found is reported together."""
+    """The Target (no source plan yet) and the tenant decision, unpublished: every name is
+    looked up first (only *Steps to skip* waits), and all missing names are reported together."""
     problems = []
 
     def look(find, *args):

@@ -1,6 +1,6 @@
 """The one table of step parameters: it drives parsing, the template's `Parameters`, the terminal
-flags and the README table. v29's names, options and defaults are kept. A `system_default` is
-the system variable the builder writes as the default.
+flags and the README table. v29's names, options and defaults are kept (`system_default`: the
+system variable written as the default).
 """
 
 from collections import namedtuple
