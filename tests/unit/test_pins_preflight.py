@@ -164,3 +164,34 @@ def test_a_permission_set_octopus_says_is_incomplete_is_not_used_to_refuse(compl
     assert read_permissions(Users(), notes) == (shown if kept else None)
     assert notes == ([] if kept else [
         "The API key's permissions were not checked: Octopus showed part of them."])
+
+
+class FreezeCatalog:
+    def __init__(self, *freezes):
+        self.freezes = list(freezes)
+
+    def shared(self, key, read):
+        assert key == "freezes"
+        return self.freezes
+
+
+def test_a_freeze_ahead_is_said_with_when_it_begins_and_one_already_holding_is_not():
+    """Only a freeze that begins after the plan and before the child's latest send is said;
+    one holding at the plan's moment (from then on too) was refused or overridden already."""
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+    from child_deploy.acting.preflight import freezes_ahead
+    now = datetime(2030, 1, 7, 10, 0, tzinfo=timezone.utc)
+
+    def frozen(name, start_minutes, end_minutes):
+        return {"Name": name, "Start": (now + timedelta(minutes=start_minutes)).isoformat(),
+                "End": (now + timedelta(minutes=end_minutes)).isoformat(),
+                "ProjectEnvironmentScope": {"Projects-4": ["Environments-5"]}}
+    target = SimpleNamespace(project={"Id": "Projects-4"}, destination={"Id": "Environments-5"},
+                             tenant_id=None)
+    catalog = FreezeCatalog(frozen("Holding", -30, 90), frozen("From now", 0, 60),
+                            frozen("Soon", 20, 80), frozen("Later", 200, 260))
+    notes = freezes_ahead(catalog, now, [("Web UI", target, now + timedelta(minutes=45))])
+    assert notes == ['Deployment freeze "Soon" begins 2030-01-07 10:20 UTC, before the train may '
+                     'reach Web UI (at the latest 2030-01-07 10:45 UTC); Octopus would then '
+                     'refuse it.']
