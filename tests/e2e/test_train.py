@@ -170,6 +170,8 @@ def test_a_planning_problem_in_any_child_deploys_nothing_and_names_every_problem
     assert "Web APX" in run.result_message and "Web Ui2" in run.result_message
     assert run.outputs["TrainOutcome"] == "Failed"
     assert "| Web APX | 2 | ? |" in run.outputs["TrainPlan"]
+    assert json.loads(run.outputs["TrainManifest"]) == {           # "?" (unread) is no version
+        "Database": "2021.1.0.1", "Scheduling Service": "2021.1.0.2"}
     children = each_child(run.outputs)
     assert children["Database"]["ChildOutcome"] == "NotStarted"
     assert children["Web APX"]["ChildOutcome"] == "Error"
