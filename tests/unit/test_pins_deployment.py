@@ -211,3 +211,25 @@ def test_a_deployment_for_another_tenant_is_never_the_same_request(theirs, ours,
     deployment = {"EnvironmentId": "Environments-2", "TenantId": theirs}
     request = {"EnvironmentId": "Environments-2", "TenantId": ours}
     assert _same_target(deployment, request) is same
+
+
+def test_the_looks_and_budgets_are_the_documented_schedule():
+    """docs/design.md promises these figures: a lost create is looked for at once, then after 1,
+    2, 4 and 8 s (15 s before it is sent again); after a signal, at once, after 1 and 2 s within
+    4 s, then 8 s to cancel, so a stopped step ends within 15 s; a create made seconds ago is
+    among the lane's newest 30."""
+    from child_deploy.acting import deployment
+    assert deployment.LOST_ANSWER_WAITS == (0.0, 1.0, 2.0, 4.0, 8.0)
+    assert deployment.SIGNAL_WAITS == (0.0, 1.0, 2.0)
+    assert (deployment.SIGNAL_BUDGET_SECONDS, deployment.CANCEL_BUDGET_SECONDS) == (4.0, 8.0)
+    assert deployment.RECENT_TAKE == 30
+
+
+def test_a_create_that_never_reached_octopus_is_looked_for_once_at_once_then_sent_again():
+    from child_deploy.acting.deployment import create
+    from child_deploy.base.errors import OctopusUnreachableError
+    unsent = OctopusUnreachableError("refused", method="POST", path="/deployments", sent=False)
+    client = CreateClient(unsent, {"Id": "Deployments-6", "TaskId": "ServerTasks-6"})
+    lane, clock = FoundLate(at=None), Ticks()
+    made, _reason = create(client, clock, lambda line: None, lane)
+    assert made["Id"] == "Deployments-6" and clock.slept == [0.0] and lane.looks == 1
