@@ -81,3 +81,10 @@ def test_what_if_and_the_child_deployments_link_are_highlighted(step, sim, suite
     run = step("Web API", "Staging")
     assert "Child deployment: [{0}](".format(run.outputs["ChildDeploymentId"]) in \
         run.text("highlight")
+
+
+def test_the_wait_says_what_it_waits_for_and_for_how_long(step, sim, suite):
+    run = step("Web API", "Staging", **{"CancelDeployment.Seconds": "900"})
+    assert run.exit_code == 0, run.result_message
+    assert "Waiting for Web API {0} in Staging (up to 900 s).".format(
+        run.outputs["ReleaseToPromote"]) in run.text("info")
