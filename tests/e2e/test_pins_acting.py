@@ -88,3 +88,5 @@ def test_the_wait_says_what_it_waits_for_and_for_how_long(step, sim, suite):
     assert run.exit_code == 0, run.result_message
     assert "Waiting for Web API {0} in Staging (up to 900 s).".format(
         run.outputs["ReleaseToPromote"]) in run.text("info")
+    assert run.outputs["ChildOutcomeReason"].endswith(" deployed successfully.")
+    assert run.outputs["ChildOutcomeReason"] in run.text("highlight")
