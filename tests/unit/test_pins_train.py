@@ -409,3 +409,32 @@ def test_a_stopped_train_says_each_known_child_was_cancelled_and_fails_with_exit
     assert skipped.outputs["ChildOutcome"] == "AlreadyDeployed"
     assert unplanned.outputs == {}
     assert host.failure == message and host.outputs["TrainOutcomeReason"] == message
+
+
+def test_each_child_is_reached_at_the_latest_after_the_rounds_before_it_and_its_rings_pauses():
+    """Two at a time, a wait of 100 s and the margin of 60 s: the first two of a stage are sent
+    within the margin, the third a round later; the next stage (the second ring, after a 10
+    minute pause) after the two rounds before it. Children not to deploy are not reached, and a
+    scheduled or no-wait run sends every create at once."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+    from child_deploy.acting.delivery import Delivery
+    _host, train = train_of("ABCDE")
+    train.settings = replace(train.settings, train_parallelism=2, timeout_seconds=100,
+                             ring_pause_minutes=10)
+    a, b, c, d, e = train.children
+    for child in (a, b, c, e):                   # D has nothing to deploy
+        child.decided = Delivery("target of " + child.name, None, None, None, None, None)
+    stages = [SimpleNamespace(children=[a, b, c, d], ring=1), SimpleNamespace(children=[e], ring=2)]
+    moment = datetime(2030, 1, 7, 10, 0, tzinfo=timezone.utc)
+
+    def at(seconds):
+        return moment + timedelta(seconds=seconds)
+    assert list(train.reach(stages, moment)) == [
+        ("A", "target of A", at(60)), ("B", "target of B", at(60)),
+        ("C", "target of C", at(160 + 60)), ("E", "target of E", at(2 * 160 + 60 + 600))]
+    train.settings = replace(train.settings, wait_for_finish=False)
+    assert list(train.reach(stages, moment)) == []
+    train.settings = replace(train.settings, wait_for_finish=True, queue_time=moment)
+    assert list(train.reach(stages, moment)) == []
