@@ -82,13 +82,14 @@ def test_a_step_told_to_stop_while_a_later_child_is_planned_ends_without_waiting
 
 
 def test_children_deployed_one_at_a_time_each_get_their_whole_wait(step, sim, suite):
-    """Four children in one wave, one at a time, each running 50 s of a 60 s *Wait for
-    Deployment*: 200 s in all. The step's time is set from the plan (four rounds), so no child
-    is cut short by a step deadline counted as one wait per wave."""
+    """Four children in one wave, one at a time, each running 500 s of a 600 s *Wait for
+    Deployment*: 2,000 s in all, more than one wait per wave or the planning's own time (one
+    wait, the margin and ten minutes). The step's time is set from the plan (four rounds), so
+    no child is cut short."""
     for name in ("Database", "Web API", "Scheduling Service", "Web UI"):
-        sim.world.set_task_script(suite.projects[name], TaskScript(run_seconds=50))
+        sim.world.set_task_script(suite.projects[name], TaskScript(run_seconds=500))
     run = step("Database, Web API, Scheduling Service, Web UI", "Production",
-               **{"Train.Parallelism": "1", "CancelDeployment.Seconds": "60"})
+               **{"Train.Parallelism": "1", "CancelDeployment.Seconds": "600"})
     assert run.exit_code == 0, run.result_message
     children = each_child(run.outputs)
     assert {c["ChildOutcome"] for c in children.values()} == {"Deployed"}
